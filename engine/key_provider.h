@@ -1,0 +1,41 @@
+// File: key_provider.h
+// Where the verifier gets keys from. Key files, the DNS resolver and the shared TTL cache all
+// implement KeyProvider; the engine sees only this interface. Names are looked up as
+// "<selector>._domainkey.<domain>", lower-cased by key_name().
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "engine/key_record.h"
+
+namespace dkimscan::engine {
+
+// Told when an answer that was not ready becomes ready (called once, from any thread).
+class KeyWaiter {
+ public:
+  virtual ~KeyWaiter() = default;
+  virtual void key_ready(KeySetPtr keys) noexcept = 0;
+};
+
+// Thread-safe: many workers call it at once.
+class KeyProvider {
+ public:
+  virtual ~KeyProvider() = default;
+
+  // The answer for name, waiting for it if need be. Never null.
+  virtual KeySetPtr lookup(std::string_view name) = 0;
+
+  // Non-blocking: the answer if known now (a file, a cache hit); otherwise starts the lookup,
+  // returns null and later calls waiter->key_ready() once. The default serves synchronous
+  // providers, which always know the answer now.
+  virtual KeySetPtr lookup_or_wait(std::string_view name, KeyWaiter* waiter) {
+    (void)waiter;
+    return lookup(name);
+  }
+};
+
+// "<selector>._domainkey.<domain>" in lower case (DNS names compare case-insensitively).
+std::string key_name(std::string_view selector, std::string_view domain);
+
+}  // namespace dkimscan::engine

@@ -1,0 +1,55 @@
+// File: message.h
+// A message split into header fields and body, as views over the caller's bytes (no copy). Both
+// CRLF and bare-LF line ends are accepted: canonicalization emits CRLF either way, which is how
+// bare-LF archives verify like their CRLF originals.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace dkimscan::engine {
+
+struct HeaderField {
+  std::string_view raw;    // the whole field: name, ':', value, folded lines, final line end
+  std::string_view name;   // as written, before the ':' (case-insensitive)
+  std::string_view value;  // after the ':' up to (not including) the final line end
+};
+
+// Problems found while splitting. The message is still split as well as it can be.
+enum class MessageDefect : std::uint8_t {
+  none,
+  empty,                  // no bytes at all
+  no_header_fields,       // the first line is not a header field
+  no_body_separator,      // no empty line ends the header: treated as all header, empty body
+  header_line_without_colon,  // a line in the header is neither a field nor a continuation
+};
+
+// LIFETIME: every view points into the bytes given to split(); keep them alive while this lives.
+// Reused per thread: split() clears the field list but keeps its capacity.
+class ParsedMessage {
+ public:
+  void split(std::string_view bytes);
+
+  const std::vector<HeaderField>& fields() const noexcept { return fields_; }
+  std::string_view header_block() const noexcept { return header_block_; }
+  std::string_view body() const noexcept { return body_; }
+  MessageDefect defect() const noexcept { return defect_; }
+
+  // The topmost field with this name, or nullptr.
+  const HeaderField* first(std::string_view name) const noexcept;
+
+ private:
+  std::vector<HeaderField> fields_;
+  std::string_view header_block_;
+  std::string_view body_;
+  MessageDefect defect_ = MessageDefect::none;
+};
+
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
+// The domain of the first address in a From field value ("Joe <joe@Example.com>" → "Example.com"),
+// or empty when none can be found.
+std::string_view from_domain(std::string_view from_value) noexcept;
+
+}  // namespace dkimscan::engine

@@ -1,0 +1,71 @@
+// File: signature.h
+// One DKIM-Signature header field, parsed and checked against the grammar of RFC 6376 §3.5 and
+// the per-signature rules of §6.1.1 that need neither the key nor the clock. Views point into the
+// message; b= and bh= are decoded into fixed arrays, so parsing allocates nothing.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "engine/algorithms.h"
+#include "engine/message.h"
+#include "engine/tag_list.h"
+#include "engine/verdict.h"
+
+namespace dkimscan::engine {
+
+struct Signature {
+  // LIFETIME: all views point into the message the field came from.
+  const HeaderField* field = nullptr;
+
+  Algorithm algorithm = Algorithm::rsa_sha256;
+  std::string_view algorithm_text;  // a= as written (reported even when unknown)
+  Canon header_canon = Canon::simple;
+  Canon body_canon = Canon::simple;
+  std::string_view canon_text;  // c= as written, empty when absent
+  std::string_view domain;      // d=
+  std::string_view selector;    // s=
+  std::string_view auid;        // i= as written (dkim-quoted-printable); empty when absent
+  std::string_view signed_headers;  // h= as written: colon-separated names with FWS
+  std::string_view copied_headers;  // z=, kept for reporting
+  bool has_version = false;         // false only for draft-era signatures (legacy policy)
+  std::optional<std::uint64_t> body_length;  // l=
+  std::optional<std::uint64_t> timestamp;    // t=
+  std::optional<std::uint64_t> expiration;   // x=
+
+  // The b= value's raw span within field->value, to be emptied for the header hash (§3.7).
+  std::size_t b_value_begin = 0;
+  std::size_t b_value_end = 0;
+
+  std::array<unsigned char, 1024> b{};  // RSA up to 8192 bits
+  std::size_t b_size = 0;
+  std::array<unsigned char, 64> bh{};
+  std::size_t bh_size = 0;
+};
+
+// Parses field (a DKIM-Signature field of message) into out. Returns Reason::ok or the first
+// permerror reason found (§6.1.1). The checks that need the clock are in check_signature_times().
+Reason parse_signature(const HeaderField& field, Policy policy, Signature& out) noexcept;
+
+// §3.5 t= and x=: x < t is malformed (checked at parse time); x in the past (before now) expires it.
+Reason check_signature_times(const Signature& sig, std::int64_t now) noexcept;
+
+// Decodes dkim-quoted-printable (§2.11) as used in i=, into out. Returns false if malformed.
+bool decode_dkim_quoted_printable(std::string_view text, std::array<char, 256>& out, std::size_t& out_size) noexcept;
+
+// Calls fn(name) for each name in h=, FWS removed, in order (names may repeat: over-signing).
+template <class Fn>
+void for_each_signed_header(std::string_view h_value, Fn&& fn) {
+  std::size_t start = 0;
+  while (start <= h_value.size()) {
+    std::size_t colon = h_value.find(':', start);
+    if (colon == std::string_view::npos) colon = h_value.size();
+    std::string_view name = trim_fws(h_value.substr(start, colon - start));
+    if (!name.empty()) fn(name);
+    start = colon + 1;
+  }
+}
+
+}  // namespace dkimscan::engine

@@ -1,0 +1,73 @@
+// File: verify.h
+// Verifying a message: every DKIM-Signature, top to bottom, up to a cap, each to one
+// SignatureResult. verify_signature() in verify.cpp reads as the RFC 6376 §6.1 checklist.
+// A Verifier is immutable after construction and safe to call from many threads at once; each
+// thread brings its own VerifyScratch (reused buffers and hash contexts: no per-message setup).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "engine/algorithms.h"
+#include "engine/body_hash.h"
+#include "engine/crypto/digest.h"
+#include "engine/key_provider.h"
+#include "engine/message.h"
+#include "engine/signature.h"
+#include "engine/verdict.h"
+
+namespace dkimscan::engine {
+
+struct VerifyOptions {
+  Policy policy = Policy::strict;
+  std::int64_t now = 0;               // the clock for x= (unix seconds); injected, never global
+  std::size_t max_signatures = 16;    // signatures beyond it get neutral / sig_over_cap
+};
+
+// What one signature concluded, and the facts a person needs to act on it.
+// LIFETIME: the views point into the message bytes given to verify().
+struct SignatureResult {
+  Verdict verdict = Verdict::none;
+  Reason reason = Reason::ok;
+  std::string_view domain, selector, auid, algorithm, canonicalization;
+  unsigned key_bits = 0;
+  bool key_testing = false;                  // the key record says t=y
+  std::optional<std::uint64_t> body_length;  // l=
+  std::uint64_t unsigned_body_bytes = 0;     // canonical body bytes after l= (not covered)
+};
+
+struct MessageResult {
+  MessageDefect defect = MessageDefect::none;
+  Policy policy = Policy::strict;
+  std::string_view message_id;   // LIFETIME: into the message
+  std::string_view from_domain;  // LIFETIME: into the message
+  std::vector<SignatureResult> signatures;  // one per DKIM-Signature field, top to bottom
+  Verdict best = Verdict::none;  // the best signature verdict (verdict_rank); none if unsigned
+  Reason best_reason = Reason::no_signature;
+};
+
+// Per-thread working memory, reused from message to message.
+struct VerifyScratch {
+  ParsedMessage message;
+  std::vector<Signature> signatures;
+  std::vector<std::pair<BodyHashKey, BodyHash>> body_hashes;
+  Digest digest;
+};
+
+class Verifier {
+ public:
+  explicit Verifier(VerifyOptions options) noexcept : options_(options) {}
+
+  // Verifies every signature of message. Never throws; every problem becomes a Reason.
+  void verify(std::string_view message, KeyProvider& keys, VerifyScratch& scratch,
+              MessageResult& out) const noexcept;
+
+  const VerifyOptions& options() const noexcept { return options_; }
+
+ private:
+  VerifyOptions options_;
+};
+
+}  // namespace dkimscan::engine

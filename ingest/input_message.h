@@ -1,0 +1,48 @@
+// File: ingest/input_message.h
+// What ingest hands the engine: one message's bytes as a view, where it came from, and (when it
+// could not be read as a message) an IngestError instead. Every message of the input produces
+// exactly one InputMessage, in input order, errors included: nothing is lost or invented.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dkimscan::ingest {
+
+enum class IngestError : std::uint8_t {
+  none,
+  unreadable,         // open/read failed (permissions, I/O error, vanished file)
+  empty,              // zero bytes
+  not_a_message,      // binary junk: no header field at the start
+  no_body_separator,  // no empty line between header and body
+  line_too_long,      // a header line beyond the limit
+  truncated,          // an archive or compressed stream ended early
+  bad_content_length, // mboxcl/cl2 Content-Length that lies
+  symlink_loop,
+};
+
+std::string_view ingest_error_code(IngestError e) noexcept;
+
+struct InputMessage {
+  // LIFETIME: bytes points into storage (a memory mapping or a buffer) and stays valid as long
+  // as this InputMessage (or a copy of storage) lives.
+  std::string_view bytes;
+  std::shared_ptr<const void> storage;
+  std::string source;        // the path, or "path#N" for the N-th message of an archive
+  std::uint64_t offset = 0;  // byte offset of the message in its file (0 for single files)
+  IngestError error = IngestError::none;
+  std::string error_detail;  // for people: the errno text, the offending offset, ...
+};
+
+// Yields the messages of all inputs in order. Serial: one thread calls next().
+class MessageSource {
+ public:
+  virtual ~MessageSource() = default;
+  // Fills out with the next message; false at the end of all input.
+  virtual bool next(InputMessage& out) = 0;
+};
+
+}  // namespace dkimscan::ingest
