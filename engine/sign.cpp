@@ -1,0 +1,158 @@
+// File: sign.cpp
+// Builds a DKIM-Signature with the verifier's own canonicalization and hashing code: the body
+// hash via compute_body_hash(), the header hash via select_signed_headers() and
+// canon_signature_header() over the draft field whose b= is still empty (RFC 6376 §5.4-§5.6).
+#include "engine/sign.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "engine/body_hash.h"
+#include "engine/canon.h"
+#include "engine/crypto/digest.h"
+#include "engine/header_hash.h"
+#include "engine/message.h"
+
+namespace dkimscan::engine {
+namespace {
+
+constexpr std::size_t kFoldWidth = 72;
+
+// A bare-LF message gets a bare-LF signature field, so the file stays consistent.
+std::string_view line_end_of(std::string_view message) noexcept {
+  std::size_t lf = message.find('\n');
+  return (lf != std::string_view::npos && lf > 0 && message[lf - 1] == '\r') || lf == std::string_view::npos
+             ? std::string_view("\r\n")
+             : std::string_view("\n");
+}
+
+std::size_t count_fields(const ParsedMessage& message, std::string_view name) noexcept {
+  std::size_t count = 0;
+  for (const HeaderField& field : message.fields()) count += iequals(field.name, name) ? 1 : 0;
+  return count;
+}
+
+// h=: each chosen name as often as it is present (so every instance is signed), plus once more
+// with oversigning, so that an added instance breaks the signature (§8.15).
+std::string signed_header_list(const ParsedMessage& message, const SignOptions& options) {
+  const std::vector<std::string>& wanted = options.headers.empty() ? default_signed_headers() : options.headers;
+  std::string list;
+  bool has_from = false;
+  for (const std::string& name : wanted) {
+    std::size_t present = count_fields(message, name);
+    std::size_t listed = options.oversign ? present + 1 : present;
+    if (options.headers.empty() && present == 0) continue;  // defaults: only what is there
+    if (!options.headers.empty() && listed == 0) listed = 1;  // explicit: as asked
+    has_from = has_from || iequals(name, "from");
+    for (std::size_t i = 0; i < listed; ++i) {
+      if (!list.empty()) list += ':';
+      list += name;
+    }
+  }
+  // §5.4: From MUST be signed.
+  if (!has_from) throw std::runtime_error("the signed header list must include From");
+  return list;
+}
+
+// Appends tag to field, starting a new folded line when the current one would grow too long.
+void append_tag(std::string& field, std::size_t& line_length, std::string_view tag, std::string_view line_end) {
+  if (line_length + tag.size() + 1 > kFoldWidth) {
+    field += line_end;
+    field += '\t';
+    line_length = 1;
+  } else if (line_length > 0) {
+    field += ' ';
+    ++line_length;
+  }
+  field += tag;
+  line_length += tag.size();
+}
+
+void validate(const SignOptions& options) {
+  if (options.domain.empty() || options.selector.empty()) throw std::runtime_error("domain and selector are required");
+  for (const std::string* value : {&options.domain, &options.selector}) {
+    if (value->find_first_of("; \t\r\n=") != std::string::npos) throw std::runtime_error("bad domain or selector: " + *value);
+  }
+  if (options.auid && options.auid->find_first_of("; \t\r\n") != std::string::npos) {
+    throw std::runtime_error("i= must not contain ';' or whitespace");
+  }
+}
+
+}  // namespace
+
+const std::vector<std::string>& default_signed_headers() {
+  // The fields whose change alters what a reader sees or how mail is threaded (§5.4.1).
+  static const std::vector<std::string> names = {
+      "From", "Reply-To", "Subject", "Date", "To", "Cc", "Message-ID", "In-Reply-To", "References",
+      "MIME-Version", "Content-Type", "Content-Transfer-Encoding", "Content-Disposition",
+      "List-Id", "List-Unsubscribe", "Sender"};
+  return names;
+}
+
+std::string sign_message(std::string_view bytes, const SignOptions& options, const PrivateKey& key) {
+  validate(options);
+  ParsedMessage message;
+  message.split(bytes);
+  if (message.defect() == MessageDefect::empty || message.defect() == MessageDefect::no_header_fields) {
+    throw std::runtime_error("not a message: no header fields");
+  }
+  Algorithm algorithm = options.algorithm.value_or(key.type() == KeyType::ed25519 ? Algorithm::ed25519_sha256
+                                                                                   : Algorithm::rsa_sha256);
+  if (key_type_of(algorithm) != key.type()) throw std::runtime_error("the algorithm does not match the key type");
+  const std::string_view line_end = line_end_of(bytes);
+  const std::string headers = signed_header_list(message, options);
+
+  Digest digest;
+  BodyHash body = compute_body_hash(message.body(), {options.body_canon, hash_of(algorithm), std::nullopt}, digest);
+
+  std::string field = "DKIM-Signature:";
+  std::size_t line_length = field.size();
+  auto add = [&](std::string_view tag) { append_tag(field, line_length, tag, line_end); };
+  add(fmt::format("v=1; a={};", algorithm_name(algorithm)));
+  add(fmt::format("c={}/{};", canon_name(options.header_canon), canon_name(options.body_canon)));
+  add(fmt::format("d={};", options.domain));
+  add(fmt::format("s={};", options.selector));
+  add(fmt::format("t={};", options.timestamp));
+  if (options.expire_after) add(fmt::format("x={};", options.timestamp + static_cast<std::int64_t>(*options.expire_after)));
+  if (options.auid) add(fmt::format("i={};", *options.auid));
+  if (options.body_length) add(fmt::format("l={};", body.canonical_length));
+  add(fmt::format("h={};", headers));
+  add(fmt::format("bh={};", base64_encode({body.digest.data(), body.size})));
+  add("b=");
+  const std::size_t b_offset = field.size();
+  field += line_end;
+
+  // The header hash over the selected fields and the draft field with an empty b= (§3.7).
+  digest.begin(hash_of(algorithm));
+  select_signed_headers(message.fields(), headers, [&](const HeaderField* chosen) {
+    if (chosen != nullptr) canon_header(options.header_canon, chosen->raw, digest);
+  });
+  canon_signature_header(options.header_canon, field, b_offset, b_offset, digest);
+  DigestBytes header_digest;
+  std::size_t digest_size = digest.finish(header_digest);
+  std::vector<unsigned char> signature = key.sign_digest(algorithm, {header_digest.data(), digest_size});
+
+  // Fold the b= value; its whitespace is removed again by every verifier (§3.5 b=).
+  std::string b = base64_encode(signature);
+  field.resize(b_offset);
+  std::size_t last_break = field.rfind('\n');
+  line_length = last_break == std::string::npos ? field.size() : field.size() - last_break - 1;
+  for (std::size_t pos = 0; pos < b.size();) {
+    std::size_t room = line_length >= kFoldWidth ? 0 : kFoldWidth - line_length;
+    if (room == 0) {
+      field += line_end;
+      field += '\t';
+      line_length = 1;
+      continue;
+    }
+    std::size_t take = std::min(room, b.size() - pos);
+    field.append(b, pos, take);
+    line_length += take;
+    pos += take;
+  }
+  field += line_end;
+  return field;
+}
+
+}  // namespace dkimscan::engine
