@@ -1,0 +1,123 @@
+// File: pipeline.cpp
+// oneTBB parallel_pipeline with three filters: read (serial, in order, cheap: only hands out views),
+// verify (parallel), emit (serial, in order). Tokens are recycled Batch objects; 4 per thread
+// keeps every worker busy while bounding memory (oneTBB's advice: 2-4 tokens per thread).
+#include "engine/pipeline.h"
+
+#include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/info.h>
+#include <oneapi/tbb/parallel_pipeline.h>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace dkimscan::engine {
+namespace {
+
+struct Batch {
+  std::vector<PipelineItem> items;
+  std::size_t size = 0;  // items in use; the vector keeps the rest for reuse
+};
+
+// Batches are recycled: the emit filter returns them, the read filter takes them.
+class BatchPool {
+ public:
+  Batch* take() {
+    std::lock_guard lock(mutex_);
+    if (free_.empty()) {
+      owned_.push_back(std::make_unique<Batch>());
+      return owned_.back().get();
+    }
+    Batch* batch = free_.back();
+    free_.pop_back();
+    return batch;
+  }
+  void give_back(Batch* batch) {
+    std::lock_guard lock(mutex_);
+    free_.push_back(batch);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Batch>> owned_;
+  std::vector<Batch*> free_;
+};
+
+}  // namespace
+
+PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifier, KeyProvider& keys,
+                           ResultSink& sink, const PipelineOptions& options) {
+  const unsigned threads = options.threads != 0 ? options.threads
+                                                : static_cast<unsigned>(tbb::info::default_concurrency());
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+  tbb::enumerable_thread_specific<VerifyScratch> scratch;
+  BatchPool pool;
+  PipelineStats stats;
+  std::uint64_t sequence = 0;
+  bool done = false;
+  const auto start = std::chrono::steady_clock::now();
+
+  auto read = [&](tbb::flow_control& control) -> Batch* {
+    if (done) {
+      control.stop();
+      return nullptr;
+    }
+    Batch* batch = pool.take();
+    batch->size = 0;
+    std::size_t bytes = 0;
+    while (batch->size < options.batch_messages && bytes < options.batch_bytes) {
+      if (batch->items.size() == batch->size) batch->items.emplace_back();
+      PipelineItem& item = batch->items[batch->size];
+      item.input = ingest::InputMessage{};
+      if (!source.next(item.input)) {
+        done = true;
+        break;
+      }
+      item.sequence = sequence++;
+      item.note.clear();
+      bytes += item.input.bytes.size();
+      ++batch->size;
+    }
+    stats.bytes += bytes;
+    if (batch->size == 0) {
+      pool.give_back(batch);
+      control.stop();
+      return nullptr;
+    }
+    return batch;
+  };
+
+  auto verify = [&](Batch* batch) -> Batch* {
+    VerifyScratch& local = scratch.local();
+    for (std::size_t i = 0; i < batch->size; ++i) {
+      PipelineItem& item = batch->items[i];
+      item.result = MessageResult{};
+      if (item.input.error != ingest::IngestError::none) continue;  // reported as read
+      verifier.verify(item.input.bytes, keys, local, item.result);
+      if (options.reverify) options.reverify(item, local);
+    }
+    return batch;
+  };
+
+  auto emit = [&](Batch* batch) {
+    for (std::size_t i = 0; i < batch->size; ++i) {
+      sink.emit(batch->items[i]);
+      batch->items[i].input = ingest::InputMessage{};  // release the mapping or buffer now
+    }
+    stats.messages += batch->size;
+    pool.give_back(batch);
+  };
+
+  tbb::parallel_pipeline(
+      4 * threads,
+      tbb::make_filter<void, Batch*>(tbb::filter_mode::serial_in_order, read) &
+          tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel, verify) &
+          tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order, emit));
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return stats;
+}
+
+}  // namespace dkimscan::engine

@@ -1,0 +1,52 @@
+// File: pipeline.h
+// The verification pipeline: messages from a MessageSource are read in batches by one thread,
+// verified in parallel on oneTBB workers (each with its own VerifyScratch), and handed to a
+// ResultSink in input order. The number of batches in flight is bounded, so memory is bounded
+// whatever the archive size. Nothing is lost: every input message reaches the sink once.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "engine/key_provider.h"
+#include "engine/verify.h"
+#include "ingest/input_message.h"
+
+namespace dkimscan::engine {
+
+struct PipelineItem {
+  ingest::InputMessage input;
+  MessageResult result;   // LIFETIME: its views point into input.bytes
+  std::string note;       // e.g. "pass after repair: ..." (set by a Reverifier)
+  std::uint64_t sequence = 0;  // 0-based position in the input
+};
+
+// Receives every item, in input order, on one thread at a time.
+class ResultSink {
+ public:
+  virtual ~ResultSink() = default;
+  virtual void emit(const PipelineItem& item) = 0;
+};
+
+// An optional second look at an item whose signatures did not pass (e.g. archive-damage repair).
+using Reverifier = std::function<void(PipelineItem& item, VerifyScratch& scratch)>;
+
+struct PipelineOptions {
+  unsigned threads = 0;               // 0: all cores
+  std::size_t batch_messages = 64;    // messages per batch (token)
+  std::size_t batch_bytes = 1 << 20;  // or this many bytes, whichever comes first
+  Reverifier reverify;                // empty: none
+};
+
+struct PipelineStats {
+  std::uint64_t messages = 0;
+  std::uint64_t bytes = 0;
+  double seconds = 0;
+};
+
+PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifier, KeyProvider& keys,
+                           ResultSink& sink, const PipelineOptions& options);
+
+}  // namespace dkimscan::engine
