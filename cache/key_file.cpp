@@ -1,0 +1,144 @@
+// File: key_file.cpp
+// Loads key files into ready KeySets. Lines of one name gather into one answer (several TXT
+// records, RFC 6376 §6.1.2 step 3); a "#@" metadata line applies to the record line after it.
+#include "cache/key_file.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace dkimscan::cache {
+namespace {
+
+// One name's lines while a file is being read.
+struct PendingName {
+  KeyLineKind kind = KeyLineKind::record;
+  std::vector<std::string> txt_values;  // record lines, in file order
+  std::string tempfail_text;
+  KeyLineMeta meta;
+  std::string origin;
+};
+
+[[noreturn]] void fail_at(std::string_view origin, std::size_t line_no, std::string_view what) {
+  throw KeyFileError(std::string(origin) + ":" + std::to_string(line_no) + ": " + std::string(what));
+}
+
+// Snapshot metadata of one line joins the name's metadata (the last given value wins).
+void merge_meta(KeyLineMeta& into, const KeyLineMeta& from) {
+  if (from.ttl) into.ttl = from.ttl;
+  if (from.queried) into.queried = from.queried;
+  if (!from.server.empty()) into.server = from.server;
+  if (from.reason != engine::Reason::ok) into.reason = from.reason;
+  if (!from.detail.empty()) into.detail = from.detail;
+}
+
+engine::KeySetPtr build_key_set(const PendingName& name) {
+  switch (name.kind) {
+    case KeyLineKind::nxdomain:
+      // RFC 6376 §6.1.2 step 2: no key record → permerror (key_not_found).
+      return engine::make_key_set_error(engine::Reason::key_not_found,
+                                        name.meta.detail.empty() ? "NXDOMAIN" : name.meta.detail);
+    case KeyLineKind::tempfail: {
+      // RFC 6376 §6.1.2 step 2: a temporary DNS failure → temperror.
+      const engine::Reason reason = name.meta.reason == engine::Reason::key_dns_timeout
+                                        ? engine::Reason::key_dns_timeout
+                                        : engine::Reason::key_dns_servfail;
+      return engine::make_key_set_error(reason, name.tempfail_text);
+    }
+    default:
+      return engine::make_key_set(name.txt_values);
+  }
+}
+
+// Adds one parsed line to its name; throws on a conflict between the name's lines.
+void add_line(KeyLine& line, KeyLineMeta& next_meta, std::string_view origin, std::size_t line_no,
+              std::unordered_map<std::string, PendingName>& names) {
+  auto [it, inserted] = names.try_emplace(line.name);
+  PendingName& name = it->second;
+  if (inserted) {
+    name.kind = line.kind;
+    name.origin = std::string(origin) + ":" + std::to_string(line_no);
+  } else if (name.kind != KeyLineKind::record || line.kind != KeyLineKind::record) {
+    fail_at(origin, line_no, "'" + line.name + "' already has a conflicting line at " + name.origin);
+  }
+  if (line.kind == KeyLineKind::record) {
+    if (next_meta.escaped) {
+      auto value = unescape_key_value(line.value);
+      if (!value) fail_at(origin, line_no, "bad escape in an escaped=1 value");
+      line.value = std::move(*value);
+    }
+    name.txt_values.push_back(std::move(line.value));
+  } else if (line.kind == KeyLineKind::tempfail) {
+    name.tempfail_text = std::move(line.value);
+  }
+  merge_meta(name.meta, next_meta);
+  next_meta = KeyLineMeta{};
+}
+
+}  // namespace
+
+KeyFileProvider::KeyFileProvider()
+    : absent_(engine::make_key_set_error(engine::Reason::key_not_found,
+                                         "NXDOMAIN (name not in the key files)")) {}
+
+KeyFileProvider::KeyFileProvider(const std::vector<std::string>& paths) : KeyFileProvider() {
+  for (const std::string& path : paths) load_file(path);
+}
+
+void KeyFileProvider::load_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw KeyFileError(path + ": cannot open the key file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw KeyFileError(path + ": cannot read the key file");
+  load_text(text.str(), path);
+}
+
+void KeyFileProvider::load_text(std::string_view text, std::string_view origin) {
+  std::unordered_map<std::string, PendingName> names;
+  KeyLineMeta next_meta;
+  std::size_t line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    const std::size_t end = text.find('\n');
+    const std::string_view raw = text.substr(0, end);
+    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+    KeyLine line = parse_key_line(raw);
+    switch (line.kind) {
+      case KeyLineKind::blank:
+        break;
+      case KeyLineKind::error:
+        fail_at(origin, line_no, line.error);
+      case KeyLineKind::meta:
+        next_meta = std::move(line.meta);
+        break;
+      default:
+        add_line(line, next_meta, origin, line_no, names);
+    }
+  }
+  // Names of earlier files win: a later file cannot change an answer already loaded.
+  for (auto& [name, pending] : names) {
+    if (entries_.contains(name)) continue;
+    engine::KeySetPtr keys = build_key_set(pending);
+    entries_.emplace(name, KeyFileEntry{std::move(keys), std::move(pending.txt_values),
+                                        std::move(pending.meta), std::move(pending.origin)});
+  }
+}
+
+const KeyFileEntry* KeyFileProvider::find(std::string_view name) const noexcept {
+  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  bool lower = true;
+  for (const char c : name) lower = lower && !(c >= 'A' && c <= 'Z');
+  try {
+    const auto it = lower ? entries_.find(name) : entries_.find(lower_name(name));
+    return it == entries_.end() ? nullptr : &it->second;
+  } catch (...) {  // std::bad_alloc from lower_name
+    return nullptr;
+  }
+}
+
+engine::KeySetPtr KeyFileProvider::lookup(std::string_view name) {
+  const KeyFileEntry* entry = find(name);
+  return entry ? entry->keys : absent_;
+}
+
+}  // namespace dkimscan::cache
