@@ -53,6 +53,20 @@ constexpr bool is_fws_char(char c) noexcept { return c == ' ' || c == '\t' || c 
 // Removes leading and trailing FWS.
 std::string_view trim_fws(std::string_view text) noexcept;
 
+// Calls fn(item) for each item of a colon-separated tag value (§3.5 q=; §3.6.1 h=, s=, t=), with
+// FWS trimmed and empty items skipped, in order.
+template <class Fn>
+void for_each_colon_item(std::string_view list, Fn&& fn) {
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    std::size_t colon = list.find(':', start);
+    if (colon == std::string_view::npos) colon = list.size();
+    std::string_view item = trim_fws(list.substr(start, colon - start));
+    if (!item.empty()) fn(item);
+    start = colon + 1;
+  }
+}
+
 // Decodes base64 that may contain FWS anywhere (§3.5 b=, bh=; §3.6.1 p=) into out.
 // Returns the decoded length, or -1 when the text is not valid base64 or does not fit.
 std::ptrdiff_t decode_base64_fws(std::string_view text, unsigned char* out, std::size_t capacity) noexcept;
