@@ -22,6 +22,8 @@ enum class IngestError : std::uint8_t {
   truncated,          // an archive or compressed stream ended early
   bad_content_length, // mboxcl/cl2 Content-Length that lies
   symlink_loop,
+  too_large,          // a buffered message or archive entry beyond max_message_bytes
+  not_regular,        // a directory entry that is neither file, folder nor pipe (socket, device)
 };
 
 std::string_view ingest_error_code(IngestError e) noexcept;
@@ -37,12 +39,27 @@ struct InputMessage {
   std::string error_detail;  // for people: the errno text, the offending offset, ...
 };
 
+// What a source has handed on so far: every item is counted once, read + errored = items.
+struct IngestStats {
+  std::uint64_t read = 0;     // items with error == none
+  std::uint64_t errored = 0;  // items with an IngestError
+  std::uint64_t bytes = 0;    // message bytes handed on (error items included)
+  IngestStats& operator+=(const IngestStats& o) noexcept {
+    read += o.read;
+    errored += o.errored;
+    bytes += o.bytes;
+    return *this;
+  }
+};
+
 // Yields the messages of all inputs in order. Serial: one thread calls next().
 class MessageSource {
  public:
   virtual ~MessageSource() = default;
   // Fills out with the next message; false at the end of all input.
   virtual bool next(InputMessage& out) = 0;
+  // Counts of what next() has handed on so far (sources that do not count return zeros).
+  virtual IngestStats stats() const { return {}; }
 };
 
 }  // namespace dkimscan::ingest

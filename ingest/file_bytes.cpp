@@ -1,0 +1,139 @@
+// File: ingest/file_bytes.cpp
+// mmap-or-read, decided in one place. Mapping costs a few syscalls and page faults, so it only
+// pays for files of at least mmap_threshold bytes (ripgrep's heuristic); mbox archives are mapped
+// so that a multi-GB file is never copied: the kernel pages it in and out behind the cursor.
+#include "ingest/file_bytes.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace dkimscan::ingest {
+
+namespace {
+
+constexpr std::size_t kPageSize = 4096;
+
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+FileBytes error_bytes(IngestError error, std::string detail) {
+  FileBytes out;
+  out.kind = FileBytes::Kind::error;
+  out.error = error;
+  out.error_detail = std::move(detail);
+  return out;
+}
+
+FileBytes errno_bytes(int err) { return error_bytes(error_from_errno(err), std::strerror(err)); }
+
+// Maps fd read-only; an empty result when mmap refuses (the caller then reads).
+FileBytes try_map(int fd, std::size_t size) {
+  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (p == MAP_FAILED) return {};
+  ::madvise(p, size, MADV_SEQUENTIAL);
+  auto mapping = std::make_shared<const Mapping>(p, size);
+  FileBytes out;
+  out.kind = FileBytes::Kind::bytes;
+  out.bytes = mapping->bytes();
+  out.mapping = mapping;
+  out.storage = mapping;
+  return out;
+}
+
+// Reads exactly what fd holds, up to size bytes (a file that shrank gives fewer).
+FileBytes read_exact(int fd, std::size_t size) {
+  std::shared_ptr<char[]> buffer(new char[size == 0 ? 1 : size]);
+  std::size_t got = 0;
+  while (got < size) {
+    ssize_t n = ::read(fd, buffer.get() + got, size - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_bytes(errno);
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  FileBytes out;
+  out.kind = FileBytes::Kind::bytes;
+  out.bytes = std::string_view(buffer.get(), got);
+  out.storage = std::move(buffer);
+  return out;
+}
+
+}  // namespace
+
+Mapping::~Mapping() {
+  if (size_ != 0) ::munmap(const_cast<void*>(data_), size_);
+}
+
+void Mapping::release(std::size_t begin, std::size_t end) const noexcept {
+  if (end > size_) end = size_;
+  begin = (begin + kPageSize - 1) / kPageSize * kPageSize;  // whole pages inside the range only
+  end = end / kPageSize * kPageSize;
+  if (begin >= end) return;
+  ::madvise(const_cast<char*>(static_cast<const char*>(data_)) + begin, end - begin, MADV_DONTNEED);
+}
+
+IngestError error_from_errno(int err) noexcept {
+  return err == ELOOP ? IngestError::symlink_loop : IngestError::unreadable;
+}
+
+FileBytes read_file_bytes(const std::string& path, const IngestOptions& options) {
+  Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (fd.fd < 0) return errno_bytes(errno);
+  struct stat st {};
+  if (::fstat(fd.fd, &st) != 0) return errno_bytes(errno);
+  if (S_ISDIR(st.st_mode)) return error_bytes(IngestError::unreadable, "is a directory");
+  if (!S_ISREG(st.st_mode)) {
+    if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
+      FileBytes out;
+      out.kind = FileBytes::Kind::stream;
+      return out;
+    }
+    return error_bytes(IngestError::not_regular, "not a regular file");
+  }
+  const auto size = static_cast<std::size_t>(st.st_size);
+  if (size == 0) return read_exact(fd.fd, 0);
+  const bool want_map = options.read_mode == ReadMode::mmap ||
+                        (options.read_mode == ReadMode::auto_select && size >= options.mmap_threshold);
+  if (want_map) {
+    FileBytes mapped = try_map(fd.fd, size);
+    if (mapped.kind == FileBytes::Kind::bytes) return mapped;
+  }
+  if (size > options.max_message_bytes) {  // too large to buffer: the caller streams it
+    FileBytes out;
+    out.kind = FileBytes::Kind::stream;
+    return out;
+  }
+  return read_exact(fd.fd, size);
+}
+
+FileBytes read_fd_bytes(int fd, std::size_t limit) {
+  std::string buffer;
+  char chunk[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_bytes(errno);
+    if (n == 0) break;
+    if (buffer.size() + static_cast<std::size_t>(n) > limit) {
+      return error_bytes(IngestError::too_large, "more than " + std::to_string(limit) + " bytes");
+    }
+    buffer.append(chunk, static_cast<std::size_t>(n));
+  }
+  auto owned = std::make_shared<const std::string>(std::move(buffer));
+  FileBytes out;
+  out.kind = FileBytes::Kind::bytes;
+  out.bytes = *owned;
+  out.storage = owned;
+  return out;
+}
+
+}  // namespace dkimscan::ingest

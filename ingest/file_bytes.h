@@ -1,0 +1,62 @@
+// File: ingest/file_bytes.h
+// Brings one file into memory, deciding mmap or read() in this one place (cf. ripgrep's
+// searcher/mmap.rs): large regular files are mapped read-only with MADV_SEQUENTIAL, small ones
+// read into one exact-size buffer, and what can be neither (a pipe, a file too large to buffer
+// whose mapping failed) is left for the caller to stream.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "ingest/ingest_options.h"
+#include "ingest/input_message.h"
+
+namespace dkimscan::ingest {
+
+// A read-only private file mapping, unmapped when the last owner goes.
+// SAFETY: if another process truncates the file while it is mapped, touching the lost pages
+// raises SIGBUS. Like ripgrep we accept this for batch input that nobody is rewriting.
+class Mapping {
+ public:
+  Mapping(const void* data, std::size_t size) noexcept : data_(data), size_(size) {}
+  ~Mapping();
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+
+  std::string_view bytes() const noexcept { return {static_cast<const char*>(data_), size_}; }
+  // Drops the resident pages fully inside [begin, end) (MADV_DONTNEED). Views into them stay
+  // valid: a later read faults the page back in from the file, so this only bounds RSS.
+  void release(std::size_t begin, std::size_t end) const noexcept;
+
+ private:
+  const void* data_;
+  std::size_t size_;
+};
+
+struct FileBytes {
+  enum class Kind : std::uint8_t { bytes, stream, error };
+  Kind kind = Kind::error;
+  // LIFETIME: bytes points into storage (the Mapping or a heap buffer).
+  std::string_view bytes;
+  std::shared_ptr<const void> storage;
+  std::shared_ptr<const Mapping> mapping;  // set when bytes are mapped (for release())
+  IngestError error = IngestError::none;
+  std::string error_detail;
+};
+
+// Opens path (following symlinks) and decides how to hold it per options.read_mode:
+//   bytes:  the whole file (mapped or read); an empty file gives empty bytes.
+//   stream: a pipe or character device, or a regular file larger than max_message_bytes that
+//           could not be mapped: read it as a stream instead (archive_reader.h).
+//   error:  unreadable (errno text in error_detail) or symlink_loop (ELOOP).
+FileBytes read_file_bytes(const std::string& path, const IngestOptions& options);
+
+// Reads all of fd into a buffer of at most limit bytes; sets error too_large beyond it.
+FileBytes read_fd_bytes(int fd, std::size_t limit);
+
+// The IngestError for an errno from open()/stat(): ELOOP → symlink_loop, others → unreadable.
+IngestError error_from_errno(int err) noexcept;
+
+}  // namespace dkimscan::ingest

@@ -1,0 +1,52 @@
+// File: ingest/ingest_options.h
+// The choices a user makes about reading input (mbox variant, stdin format, limits), validated
+// once by the CLI and then passed by const reference to every reader. Defaults suit real archives.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace dkimscan::ingest {
+
+// The mbox variants (see the LoC format descriptions and qmail's mbox(5)):
+//   mboxo   "From " body lines quoted as ">From " (irreversibly); bytes handed on as stored.
+//   mboxrd  ">*From " quoted with one more '>'; un-quoted on reading (the only copying path).
+//   mboxcl  mboxo quoting plus a Content-Length field that locates the next message.
+//   mboxcl2 Content-Length, no quoting at all.
+enum class MboxFormat : std::uint8_t { auto_detect, mboxo, mboxrd, mboxcl, mboxcl2 };
+
+// What "-" (standard input) holds.
+enum class StdinFormat : std::uint8_t {
+  auto_detect,  // an mbox when it starts with a "From " line, one message otherwise
+  message,      // exactly one message
+  mbox,         // an mbox archive (variant per mbox_format)
+};
+
+// How plain files are brought into memory (decided in file_bytes.cpp).
+enum class ReadMode : std::uint8_t {
+  auto_select,  // mmap files of at least mmap_threshold bytes, read() smaller ones
+  mmap,         // always try mmap first (read() still when mmap fails)
+  read,         // never mmap: small files read(), large ones streamed
+};
+
+struct IngestOptions {
+  MboxFormat mbox_format = MboxFormat::auto_detect;
+  StdinFormat stdin_format = StdinFormat::auto_detect;
+  ReadMode read_mode = ReadMode::auto_select;
+  // A header line (RFC 5322 §2.1.1 says 998 octets) longer than this is line_too_long.
+  std::size_t max_header_line = 64 * 1024;
+  // A message or archive entry that must be buffered (read(), stdin, compressed, mboxrd
+  // un-quoting) larger than this is too_large. Mapped files are not buffered and have no limit.
+  std::size_t max_message_bytes = 256u * 1024 * 1024;
+  std::size_t mmap_threshold = 64 * 1024;
+  // The N of "path#N" for the first message of an mbox (1: "mbox#1" is the first message).
+  unsigned mbox_index_base = 1;
+};
+
+std::string_view mbox_format_name(MboxFormat format) noexcept;
+std::optional<MboxFormat> parse_mbox_format(std::string_view name) noexcept;  // "auto", "mboxo", ...
+std::optional<StdinFormat> parse_stdin_format(std::string_view name) noexcept;  // "auto", "message", "mbox"
+
+}  // namespace dkimscan::ingest

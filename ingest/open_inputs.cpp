@@ -1,0 +1,116 @@
+// File: ingest/open_inputs.cpp
+// The top-level source: walks the paths, opens each file once, sniffs what it holds (a message,
+// an mbox, a compressed or packed archive) from its first bytes rather than its name, and hands
+// the file to the matching reader. One item per message, in order; errors are items too.
+#include "ingest/open_inputs.h"
+
+#include <unistd.h>
+
+#include "ingest/file_bytes.h"
+#include "ingest/message_check.h"
+#include "ingest/path_walker.h"
+
+namespace dkimscan::ingest {
+
+namespace {
+
+void set_error_item(InputMessage& out, std::string source, IngestError error, std::string detail) {
+  out = InputMessage{};
+  out.source = std::move(source);
+  out.error = error;
+  out.error_detail = std::move(detail);
+}
+
+// One whole file (or stdin) as one message, checked.
+void set_single_message(InputMessage& out, std::string source, FileBytes&& bytes,
+                        const IngestOptions& options) {
+  out = InputMessage{};
+  out.source = std::move(source);
+  out.bytes = bytes.bytes;
+  out.storage = std::move(bytes.storage);
+  out.error = check_message(out.bytes, options.max_header_line, out.error_detail);
+}
+
+class InputsSource final : public MessageSource {
+ public:
+  InputsSource(const std::vector<std::string>& paths, const IngestOptions& options)
+      : walker_(paths), options_(options) {}
+
+  bool next(InputMessage& out) override {
+    for (;;) {
+      if (current_) {
+        if (current_->next(out)) return count(out);
+        current_.reset();
+      }
+      WalkItem item;
+      if (!walker_.next(item)) return false;
+      if (start(item, out)) return count(out);
+    }
+  }
+
+  IngestStats stats() const override { return stats_; }
+
+ private:
+  bool count(const InputMessage& out) {
+    (out.error == IngestError::none ? stats_.read : stats_.errored) += 1;
+    stats_.bytes += out.bytes.size();
+    return true;
+  }
+
+  // Either fills out with one item (true) or sets current_ to a reader of many (false).
+  bool start(WalkItem& item, InputMessage& out) {
+    switch (item.kind) {
+      case WalkItem::Kind::error:
+        set_error_item(out, std::move(item.path), item.error, std::move(item.error_detail));
+        return true;
+      case WalkItem::Kind::standard_input:
+        return start_stdin(out);
+      case WalkItem::Kind::file:
+        break;
+    }
+    FileBytes bytes = read_file_bytes(item.path, options_);
+    switch (bytes.kind) {
+      case FileBytes::Kind::error:
+        set_error_item(out, std::move(item.path), bytes.error, std::move(bytes.error_detail));
+        return true;
+      case FileBytes::Kind::stream:
+        set_error_item(out, std::move(item.path), IngestError::too_large, "streaming not yet supported");
+        return true;
+      case FileBytes::Kind::bytes:
+        break;
+    }
+    return start_bytes(std::move(item.path), std::move(bytes), out);
+  }
+
+  bool start_bytes(std::string path, FileBytes&& bytes, InputMessage& out) {
+    if (bytes.bytes.empty()) {
+      set_error_item(out, std::move(path), IngestError::empty, "zero bytes");
+      return true;
+    }
+    set_single_message(out, std::move(path), std::move(bytes), options_);
+    return true;
+  }
+
+  bool start_stdin(InputMessage& out) {
+    FileBytes bytes = read_fd_bytes(STDIN_FILENO, options_.max_message_bytes);
+    if (bytes.kind == FileBytes::Kind::error) {
+      set_error_item(out, "-", bytes.error, std::move(bytes.error_detail));
+      return true;
+    }
+    return start_bytes("-", std::move(bytes), out);
+  }
+
+  PathWalker walker_;
+  IngestOptions options_;
+  std::unique_ptr<MessageSource> current_;
+  IngestStats stats_;
+};
+
+}  // namespace
+
+std::unique_ptr<MessageSource> open_inputs(const std::vector<std::string>& paths,
+                                           const IngestOptions& options) {
+  return std::make_unique<InputsSource>(paths, options);
+}
+
+}  // namespace dkimscan::ingest

@@ -1,0 +1,21 @@
+// File: ingest/open_inputs.h
+// The entry point of ingest: the paths a user names (files, folders, Maildirs, mbox archives,
+// compressed and packed archives, "-" for standard input) become one MessageSource that yields
+// every message in a stable order, errors included as items. See ingest/README.md for formats.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ingest/ingest_options.h"
+#include "ingest/input_message.h"
+
+namespace dkimscan::ingest {
+
+// Never throws for a bad path: an unreadable root becomes an error item like any other.
+// The returned source counts what it hands on (stats()).
+std::unique_ptr<MessageSource> open_inputs(const std::vector<std::string>& paths,
+                                           const IngestOptions& options);
+
+}  // namespace dkimscan::ingest

@@ -1,0 +1,119 @@
+// File: ingest/path_walker.cpp
+// Depth-first walk with an explicit stack of sorted folder listings. stat() follows symlinks, so
+// a symlinked folder is read like any other; a folder already on the stack (same device and
+// inode) is a cycle and becomes a symlink_loop item instead of an endless walk.
+#include "ingest/path_walker.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "ingest/file_bytes.h"
+
+namespace dkimscan::ingest {
+
+namespace {
+
+bool is_dir(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::string join(const std::string& dir, const std::string& name) {
+  if (!dir.empty() && dir.back() == '/') return dir + name;
+  return dir + "/" + name;
+}
+
+bool set_error(WalkItem& out, const std::string& path, IngestError error, std::string detail) {
+  out.kind = WalkItem::Kind::error;
+  out.path = path;
+  out.error = error;
+  out.error_detail = std::move(detail);
+  return true;
+}
+
+// The entries of dir worth visiting, or false with errno set.
+bool list_folder(const std::string& dir, std::vector<std::string>& names) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return false;
+  const bool maildir = is_maildir(dir);
+  while (const dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    if (maildir) {
+      // Maildir: cur/ and new/ hold messages, tmp/ is not yet delivered; Maildir++ keeps
+      // sub-folders as ".Name/" beside them. Everything else is index or control files.
+      const bool folder = name == "cur" || name == "new" || (name[0] == '.' && is_dir(join(dir, name)));
+      if (folder) names.push_back(std::move(name));
+    } else if (name[0] != '.') {
+      names.push_back(std::move(name));
+    }
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  return true;
+}
+
+}  // namespace
+
+bool is_maildir(const std::string& dir) { return is_dir(join(dir, "cur")) && is_dir(join(dir, "new")); }
+
+bool PathWalker::next(WalkItem& out) {
+  for (;;) {
+    if (!stack_.empty()) {
+      Frame& top = stack_.back();
+      if (top.index == top.names.size()) {
+        stack_.pop_back();
+        continue;
+      }
+      std::string path = join(top.dir, top.names[top.index++]);
+      if (visit(path, false, out)) return true;
+      continue;
+    }
+    if (root_index_ == roots_.size()) return false;
+    const std::string& root = roots_[root_index_++];
+    if (root == "-") {
+      out = WalkItem{WalkItem::Kind::standard_input, "-", true};
+      return true;
+    }
+    if (visit(root, true, out)) return true;
+  }
+}
+
+bool PathWalker::visit(const std::string& path, bool named, WalkItem& out) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    const int err = errno;
+    return set_error(out, path, error_from_errno(err), std::strerror(err));
+  }
+  if (S_ISDIR(st.st_mode)) return push_folder(path, st.st_dev, st.st_ino, out);
+  const bool streamable = S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode);
+  if (S_ISREG(st.st_mode) || (named && streamable)) {
+    out = WalkItem{WalkItem::Kind::file, path, named};
+    return true;
+  }
+  return set_error(out, path, IngestError::not_regular, "not a regular file or folder");
+}
+
+bool PathWalker::push_folder(const std::string& path, dev_t dev, ino_t ino, WalkItem& out) {
+  for (const Frame& f : stack_) {
+    if (f.dev == dev && f.ino == ino) {
+      return set_error(out, path, IngestError::symlink_loop, "folder cycle back to " + f.dir);
+    }
+  }
+  Frame frame;
+  frame.dir = path;
+  frame.dev = dev;
+  frame.ino = ino;
+  if (!list_folder(path, frame.names)) {
+    const int err = errno;
+    return set_error(out, path, error_from_errno(err), std::strerror(err));
+  }
+  stack_.push_back(std::move(frame));
+  return false;
+}
+
+}  // namespace dkimscan::ingest
