@@ -51,7 +51,14 @@ class BodyCanonicalizer {
   std::uint64_t total_length() const noexcept { return total_; }
 
  private:
+  void feed_simple(const char* p, const char* end) noexcept;
+  void feed_relaxed(const char* p, const char* end) noexcept;
+  void relaxed_text(const char* p, const char* end, bool complete_line) noexcept;
+  void content(std::string_view bytes) noexcept;  // line text: held line ends and space go first
+  void line_end(const char* eol_begin, const char* eol_end) noexcept;
+  void emit_crlfs(std::uint64_t count) noexcept;
   void emit(std::string_view bytes) noexcept;
+  void flush_run() noexcept;
   void flush() noexcept;
 
   Canon canon_;
@@ -59,10 +66,14 @@ class BodyCanonicalizer {
   std::optional<std::uint64_t> limit_;
   std::uint64_t total_ = 0;
   std::uint64_t emitted_ = 0;
-  std::uint64_t pending_empty_lines_ = 0;  // CRLFs held back: trailing empty lines are dropped
-  bool pending_wsp_ = false;              // relaxed: a WSP run seen, written only if text follows
-  bool line_has_content_ = false;
-  bool pending_cr_ = false;               // a CR at the end of the last chunk
+  std::uint64_t pending_eols_ = 0;  // CRLFs held back: trailing empty lines are dropped
+  // LIFETIME: last_eol_ and run_ may point into the chunk being fed; both are reset before
+  // feed() returns.
+  std::string_view last_eol_;  // the input CRLF that ended the last line, if in this chunk
+  const char* run_ = nullptr;  // output bytes not yet copied: one contiguous view
+  std::size_t run_size_ = 0;
+  bool pending_wsp_ = false;  // relaxed: a WSP run seen, written only if text follows
+  bool pending_cr_ = false;   // a CR at the end of the last chunk
   bool any_content_ = false;
   std::size_t buffered_ = 0;
   std::array<char, 8192> buffer_;

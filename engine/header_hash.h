@@ -4,6 +4,7 @@
 // canonicalized, then the signature's own field with its b= value emptied and no final CRLF.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -23,25 +24,28 @@ void select_signed_headers(const std::vector<HeaderField>& fields, std::string_v
 std::size_t compute_header_hash(const ParsedMessage& message, const Signature& sig, Digest& digest,
                                 DigestBytes& out) noexcept;
 
-// Implementation of the template: the k-th listing of a name takes the k-th field of that name
-// counted from the bottom (§5.4.2). Quadratic in the number of names, which is small.
+// Implementation of the template: each listing takes the bottom-most field of that name not yet
+// taken, so the k-th listing of a name gets the k-th such field from the bottom (§5.4.2). Names
+// are compared with the WSP before ':' trimmed (RFC 5322 obs-field-name). Taken fields are marked
+// in a stack bitmap (a heap one only past kInlineFields fields), so any number of listings works.
 template <class Fn>
 void select_signed_headers(const std::vector<HeaderField>& fields, std::string_view h_value, Fn&& fn) {
-  std::size_t listing = 0;
-  std::string_view listed[256];
+  constexpr std::size_t kInlineFields = 512;
+  std::uint64_t inline_taken[kInlineFields / 64] = {};
+  std::vector<std::uint64_t> heap_taken;
+  std::uint64_t* taken = inline_taken;
+  if (fields.size() > kInlineFields) {
+    heap_taken.assign((fields.size() + 63) / 64, 0);
+    taken = heap_taken.data();
+  }
   for_each_signed_header(h_value, [&](std::string_view name) {
-    std::size_t earlier = 0;
-    for (std::size_t i = 0; i < listing && i < 256; ++i) earlier += iequals(listed[i], name) ? 1 : 0;
-    if (listing < 256) listed[listing] = name;
-    ++listing;
     const HeaderField* chosen = nullptr;
-    std::size_t seen = 0;
-    for (auto it = fields.rbegin(); it != fields.rend(); ++it) {
-      if (!iequals(it->name, name)) continue;
-      if (seen++ == earlier) {
-        chosen = &*it;
-        break;
-      }
+    for (std::size_t i = fields.size(); i-- > 0;) {
+      if ((taken[i / 64] >> (i % 64)) & 1U) continue;
+      if (!field_name_equals(fields[i].name, name)) continue;
+      taken[i / 64] |= std::uint64_t{1} << (i % 64);
+      chosen = &fields[i];
+      break;
     }
     fn(chosen);
   });

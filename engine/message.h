@@ -48,6 +48,11 @@ class ParsedMessage {
 
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
+// A field name without the WSP that RFC 5322 obs syntax allows before ':' ("Subject :").
+std::string_view field_name_trimmed(std::string_view name) noexcept;
+// Whether a field's raw name is `wanted`, compared trimmed and case-insensitively.
+bool field_name_equals(std::string_view field_name, std::string_view wanted) noexcept;
+
 // The domain of the first address in a From field value ("Joe <joe@Example.com>" → "Example.com"),
 // or empty when none can be found.
 std::string_view from_domain(std::string_view from_value) noexcept;

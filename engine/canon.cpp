@@ -1,0 +1,383 @@
+// File: canon.cpp
+// RFC 6376 §3.4 canonicalization. Header fields are small and go through a local buffer; the
+// body canonicalizer is the hot path: it finds line ends with memchr, finds WSP runs that need
+// rewriting with SSE2, and passes unchanged stretches of the input to the sink as one view.
+#include "engine/canon.h"
+
+#include <algorithm>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace dkimscan::engine {
+namespace {
+
+constexpr std::string_view kCrlf = "\r\n";
+constexpr std::string_view kCr = "\r";
+constexpr std::string_view kSpace = " ";
+
+constexpr bool is_wsp(char c) noexcept { return c == ' ' || c == '\t'; }
+constexpr char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+// Collects the many small pieces of one header field into a few sink writes.
+class FieldOut {
+ public:
+  explicit FieldOut(ByteSink& sink) noexcept : sink_(sink) {}
+  ~FieldOut() { flush(); }
+  FieldOut(const FieldOut&) = delete;
+  FieldOut& operator=(const FieldOut&) = delete;
+
+  void put(std::string_view s) noexcept {
+    if (size_ + s.size() > buf_.size()) {
+      flush();
+      if (s.size() > buf_.size()) {
+        sink_.write(s);
+        return;
+      }
+    }
+    if (!s.empty()) std::memcpy(buf_.data() + size_, s.data(), s.size());
+    size_ += s.size();
+  }
+  void put(char c) noexcept {
+    if (size_ == buf_.size()) flush();
+    buf_[size_++] = c;
+  }
+  void flush() noexcept {
+    if (size_ != 0) sink_.write(std::string_view(buf_.data(), size_));
+    size_ = 0;
+  }
+
+ private:
+  ByteSink& sink_;
+  std::size_t size_ = 0;
+  std::array<char, 1024> buf_;
+};
+
+// simple (§3.4.1): bytes unchanged, except that a bare LF is a line end and becomes CRLF.
+// prev is the byte before s (0 at the start), so a CRLF split between two pieces stays one.
+void simple_piece(std::string_view s, char& prev, FieldOut& out) noexcept {
+  std::size_t p = 0;
+  while (p < s.size()) {
+    const void* lf = std::memchr(s.data() + p, '\n', s.size() - p);
+    if (lf == nullptr) {
+      out.put(s.substr(p));
+      break;
+    }
+    const std::size_t q = static_cast<const char*>(lf) - s.data();
+    const bool after_cr = q > 0 ? s[q - 1] == '\r' : prev == '\r';
+    out.put(s.substr(p, q - p));
+    out.put(after_cr ? std::string_view("\n") : kCrlf);
+    p = q + 1;
+  }
+  if (!s.empty()) prev = s.back();
+}
+
+// relaxed (§3.4.2) for a field value: line ends removed (unfolding), WSP runs become one SP,
+// WSP at the start and end dropped. A lone CR (not before LF) is an ordinary byte.
+class RelaxedValue {
+ public:
+  explicit RelaxedValue(FieldOut& out) noexcept : out_(out) {}
+
+  void feed(std::string_view s) noexcept {
+    for (const char c : s) {
+      if (cr_) {
+        cr_ = false;
+        if (c == '\n') continue;
+        put('\r');
+      }
+      if (c == '\r') {
+        cr_ = true;
+      } else if (c == '\n') {
+        continue;  // a bare LF unfolds like CRLF
+      } else if (is_wsp(c)) {
+        wsp_ = true;
+      } else {
+        put(c);
+      }
+    }
+  }
+  void end() noexcept {
+    if (cr_) put('\r');
+    cr_ = false;
+  }
+
+ private:
+  void put(char c) noexcept {
+    if (wsp_ && started_) out_.put(' ');
+    wsp_ = false;
+    started_ = true;
+    out_.put(c);
+  }
+
+  FieldOut& out_;
+  bool started_ = false;
+  bool wsp_ = false;
+  bool cr_ = false;
+};
+
+// §3.4.2: the name lower-cased, with the WSP before ':' removed.
+void relaxed_name(std::string_view name, FieldOut& out) noexcept {
+  while (!name.empty() && (is_wsp(name.back()) || name.back() == '\r' || name.back() == '\n')) name.remove_suffix(1);
+  while (!name.empty() && is_wsp(name.front())) name.remove_prefix(1);
+  for (const char c : name) out.put(lower(c));
+  out.put(':');
+}
+
+// The field without its final line end (CRLF or bare LF).
+std::string_view strip_line_end(std::string_view raw) noexcept {
+  if (!raw.empty() && raw.back() == '\n') {
+    raw.remove_suffix(1);
+    if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+  }
+  return raw;
+}
+
+// Canonicalizes part1 + part2 (the field, perhaps with the b= value cut out of it).
+void canon_field(Canon canon, std::string_view part1, std::string_view part2, bool final_crlf,
+                 ByteSink& sink) noexcept {
+  FieldOut out(sink);
+  if (canon == Canon::simple) {
+    char prev = 0;
+    simple_piece(part1, prev, out);
+    simple_piece(part2, prev, out);
+    if (final_crlf) out.put(kCrlf);
+    return;
+  }
+  std::size_t colon = part1.find(':');
+  if (colon == std::string_view::npos) colon = part1.size();  // no name/value split: all name
+  relaxed_name(part1.substr(0, colon), out);
+  RelaxedValue value(out);
+  value.feed(part1.substr(std::min(colon + 1, part1.size())));
+  value.feed(part2);
+  value.end();
+  if (final_crlf) out.put(kCrlf);
+}
+
+}  // namespace
+
+void canon_header(Canon canon, std::string_view raw_field, ByteSink& sink) noexcept {
+  // §3.4.1/§3.4.2: every field ends in CRLF; the final line end is written fresh as CRLF.
+  canon_field(canon, strip_line_end(raw_field), {}, true, sink);
+}
+
+void canon_signature_header(Canon canon, std::string_view raw_field, std::size_t b_begin,
+                            std::size_t b_end, ByteSink& sink) noexcept {
+  // §3.7: the b= value is treated as empty, and the field is hashed without its final CRLF.
+  const std::string_view field = strip_line_end(raw_field);
+  b_end = std::min(b_end, field.size());
+  b_begin = std::min(b_begin, b_end);
+  canon_field(canon, field.substr(0, b_begin), field.substr(b_end), false, sink);
+}
+
+// ---- Body (§3.4.3 simple, §3.4.4 relaxed) ----
+//
+// Both forms hold line ends back (pending_eols_) until text follows, which drops trailing empty
+// lines however the body is chunked; finish() writes the last line's CRLF. A CR at the end of a
+// chunk waits for the next chunk to say whether it starts a CRLF.
+
+namespace {
+
+constexpr std::size_t kDirectWrite = 4096;  // runs this long skip the copy into buffer_
+
+// 64 CRLFs, for writing runs of held-back empty lines in a few pieces.
+constexpr char kManyCrlf[] =
+    "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
+    "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
+    "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
+    "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n";
+
+// The first byte in [p, end) that relaxed canonicalization rewrites: an HTAB, or a WSP followed
+// by another WSP. A single SP between words is kept as is, so ordinary text is never copied.
+const char* find_wsp_to_rewrite(const char* p, const char* end) noexcept {
+#if defined(__SSE2__)
+  const __m128i sp = _mm_set1_epi8(' ');
+  const __m128i tab = _mm_set1_epi8('\t');
+  while (end - p >= 17) {  // lane 15 looks at p[16]
+    const __m128i here = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1));
+    const __m128i here_tab = _mm_cmpeq_epi8(here, tab);
+    const __m128i here_sp = _mm_cmpeq_epi8(here, sp);
+    const __m128i next_wsp = _mm_or_si128(_mm_cmpeq_epi8(next, sp), _mm_cmpeq_epi8(next, tab));
+    const int mask = _mm_movemask_epi8(_mm_or_si128(here_tab, _mm_and_si128(here_sp, next_wsp)));
+    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    p += 16;
+  }
+#endif
+  for (; p < end; ++p) {
+    if (*p == '\t') return p;
+    if (*p == ' ' && p + 1 < end && is_wsp(p[1])) return p;
+  }
+  return end;
+}
+
+}  // namespace
+
+BodyCanonicalizer::BodyCanonicalizer(Canon canon, ByteSink& sink, std::optional<std::uint64_t> limit) noexcept
+    : canon_(canon), sink_(sink), limit_(limit) {}
+
+void BodyCanonicalizer::feed(std::string_view chunk) noexcept {
+  if (chunk.empty()) return;
+  const char* p = chunk.data();
+  const char* end = p + chunk.size();
+  if (pending_cr_) {  // the CR that ended the last chunk: a line end only if LF follows
+    pending_cr_ = false;
+    if (*p == '\n') {
+      line_end(nullptr, nullptr);
+      ++p;
+    } else {
+      content(kCr);
+    }
+  }
+  if (canon_ == Canon::simple) {
+    feed_simple(p, end);
+  } else {
+    feed_relaxed(p, end);
+  }
+  flush_run();  // LIFETIME: nothing may point into chunk after this returns
+  last_eol_ = {};
+}
+
+// §3.4.3: lines pass unchanged; only the line ends are held back (and bare LF becomes CRLF).
+void BodyCanonicalizer::feed_simple(const char* p, const char* end) noexcept {
+  while (p < end) {
+    const char* lf = static_cast<const char*>(std::memchr(p, '\n', end - p));
+    if (lf == nullptr) {
+      const char* stop = end;
+      if (stop[-1] == '\r') {
+        pending_cr_ = true;
+        --stop;
+      }
+      if (stop > p) content(std::string_view(p, stop - p));
+      return;
+    }
+    const char* stop = (lf > p && lf[-1] == '\r') ? lf - 1 : lf;
+    if (stop > p) content(std::string_view(p, stop - p));
+    line_end(stop, lf + 1);
+    p = lf + 1;
+  }
+}
+
+// §3.4.4: the same line handling, with the WSP rules applied to each line's text.
+void BodyCanonicalizer::feed_relaxed(const char* p, const char* end) noexcept {
+  while (p < end) {
+    const char* lf = static_cast<const char*>(std::memchr(p, '\n', end - p));
+    if (lf == nullptr) {
+      const char* stop = end;
+      if (stop[-1] == '\r') {
+        pending_cr_ = true;
+        --stop;
+      }
+      relaxed_text(p, stop, false);
+      return;
+    }
+    const char* stop = (lf > p && lf[-1] == '\r') ? lf - 1 : lf;
+    relaxed_text(p, stop, true);
+    line_end(stop, lf + 1);
+    p = lf + 1;
+  }
+}
+
+// Text of one line (or of its start, when the chunk ends mid-line). §3.4.4: WSP at the end of
+// a line is ignored; WSP runs inside it become one SP. A run cut by the chunk end is held.
+void BodyCanonicalizer::relaxed_text(const char* p, const char* end, bool complete_line) noexcept {
+  const char* text_end = end;
+  while (text_end > p && is_wsp(text_end[-1])) --text_end;
+  if (pending_wsp_) {
+    while (p < text_end && is_wsp(*p)) ++p;  // continues the run held from the last chunk
+  }
+  while (p < text_end) {
+    const char* q = find_wsp_to_rewrite(p, text_end);
+    if (q > p) content(std::string_view(p, q - p));
+    if (q == text_end) break;
+    while (is_wsp(*q)) ++q;  // stops before text_end: the text ends in a non-WSP byte
+    pending_wsp_ = true;
+    p = q;
+  }
+  if (text_end < end && !complete_line) pending_wsp_ = true;
+}
+
+void BodyCanonicalizer::content(std::string_view bytes) noexcept {
+  if (pending_eols_ != 0) {
+    if (pending_eols_ == 1 && !pending_wsp_ && !last_eol_.empty() && last_eol_.data() + 2 == bytes.data()) {
+      bytes = std::string_view(last_eol_.data(), bytes.size() + 2);  // the input's own CRLF
+    } else {
+      emit_crlfs(pending_eols_);
+    }
+    pending_eols_ = 0;
+  }
+  if (pending_wsp_) {
+    emit(kSpace);
+    pending_wsp_ = false;
+  }
+  any_content_ = true;
+  emit(bytes);
+}
+
+void BodyCanonicalizer::line_end(const char* eol_begin, const char* eol_end) noexcept {
+  ++pending_eols_;
+  pending_wsp_ = false;  // §3.4.4: WSP at the end of a line is dropped
+  last_eol_ = (eol_end - eol_begin == 2) ? std::string_view(eol_begin, 2) : std::string_view{};
+}
+
+void BodyCanonicalizer::emit_crlfs(std::uint64_t count) noexcept {
+  constexpr std::uint64_t kPerWrite = (sizeof(kManyCrlf) - 1) / 2;
+  while (count != 0) {
+    const std::uint64_t n = std::min(count, kPerWrite);
+    emit(std::string_view(kManyCrlf, 2 * n));
+    count -= n;
+  }
+}
+
+// Every canonical byte passes here: counted in total_, cut at the l= limit, then appended to
+// the current run when it is contiguous with it (the common case: unchanged input).
+void BodyCanonicalizer::emit(std::string_view bytes) noexcept {
+  total_ += bytes.size();
+  if (limit_) {
+    const std::uint64_t room = *limit_ > emitted_ ? *limit_ - emitted_ : 0;
+    if (bytes.size() > room) bytes = bytes.substr(0, room);
+  }
+  if (bytes.empty()) return;
+  emitted_ += bytes.size();
+  if (run_size_ != 0 && run_ + run_size_ == bytes.data()) {
+    run_size_ += bytes.size();
+    return;
+  }
+  flush_run();
+  run_ = bytes.data();
+  run_size_ = bytes.size();
+}
+
+void BodyCanonicalizer::flush_run() noexcept {
+  if (run_size_ == 0) return;
+  if (run_size_ >= kDirectWrite) {
+    flush();
+    sink_.write(std::string_view(run_, run_size_));
+  } else {
+    if (buffered_ + run_size_ > buffer_.size()) flush();
+    std::memcpy(buffer_.data() + buffered_, run_, run_size_);
+    buffered_ += run_size_;
+  }
+  run_size_ = 0;
+}
+
+void BodyCanonicalizer::flush() noexcept {
+  if (buffered_ != 0) sink_.write(std::string_view(buffer_.data(), buffered_));
+  buffered_ = 0;
+}
+
+void BodyCanonicalizer::finish() noexcept {
+  if (pending_cr_) {  // a CR at the very end is an ordinary byte
+    pending_cr_ = false;
+    content(kCr);
+  }
+  pending_wsp_ = false;  // §3.4.4: WSP at the end of the last line is dropped
+  // §3.4.3: a body with text ends in exactly one CRLF, and an empty body is one CRLF.
+  // §3.4.4 (errata 1384): a relaxed empty body stays empty.
+  if (any_content_ || canon_ == Canon::simple) emit(kCrlf);
+  flush_run();
+  flush();
+}
+
+}  // namespace dkimscan::engine
