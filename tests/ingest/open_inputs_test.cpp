@@ -1,0 +1,207 @@
+// File: tests/ingest/open_inputs_test.cpp
+// Plain files, folders and Maildirs: order, byte exactness, and every damage case as an item.
+#include "ingest/open_inputs.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ingest_test_util.h"
+
+namespace dkimscan::ingest {
+namespace {
+
+using testing::make_message;
+using testing::read_all;
+using testing::TempDir;
+
+TEST(OpenInputs, SingleFileIsHandedOnByteForByte) {
+  TempDir dir;
+  const std::string msg = "From: a@example.com\r\nSubject: x\r\n\r\nbody\r\n";
+  const std::string path = dir.write("one.eml", msg);
+  auto items = read_all({path});
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].bytes, msg);
+  EXPECT_EQ(items[0].source, path);
+  EXPECT_EQ(items[0].offset, 0u);
+  EXPECT_EQ(items[0].error, IngestError::none);
+}
+
+TEST(OpenInputs, MmapAndReadPathsGiveIdenticalBytes) {
+  TempDir dir;
+  const std::string msg = make_message("big", std::string(200000, 'x') + "\n");
+  const std::string path = dir.write("big.eml", msg);
+  for (ReadMode mode : {ReadMode::auto_select, ReadMode::mmap, ReadMode::read}) {
+    IngestOptions options;
+    options.read_mode = mode;
+    auto items = read_all({path}, options);
+    ASSERT_EQ(items.size(), 1u);
+    EXPECT_EQ(items[0].bytes, msg) << static_cast<int>(mode);
+  }
+}
+
+TEST(OpenInputs, FolderIsWalkedRecursivelyInSortedOrderSkippingHiddenEntries) {
+  TempDir dir;
+  dir.write("b.eml", make_message("b", "2\n"));
+  dir.write("a.eml", make_message("a", "1\n"));
+  dir.write("sub/c.eml", make_message("c", "3\n"));
+  dir.write(".hidden.eml", make_message("h", "no\n"));
+  dir.write(".git/x.eml", make_message("g", "no\n"));
+  auto items = read_all({dir.path()});
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[0].source, dir / "a.eml");
+  EXPECT_EQ(items[1].source, dir / "b.eml");
+  EXPECT_EQ(items[2].source, dir / "sub/c.eml");
+  EXPECT_EQ(items[2].bytes, make_message("c", "3\n"));
+}
+
+TEST(OpenInputs, MaildirReadsCurNewAndMaildirPlusPlusFoldersButNotTmp) {
+  TempDir dir;
+  dir.mkdir("Maildir/tmp");
+  dir.write("Maildir/cur/1700000000.M1.host:2,S", make_message("cur", "1\n"));
+  dir.write("Maildir/new/1700000001.M2.host", make_message("new", "2\n"));
+  dir.write("Maildir/tmp/1700000002.M3.host", make_message("tmp", "3\n"));
+  dir.write("Maildir/dovecot-uidlist", "3 V1 N4\n");
+  dir.write("Maildir/.Sent/cur/1700000003.M4.host:2,RS", make_message("sent", "4\n"));
+  dir.mkdir("Maildir/.Sent/new");
+  dir.write("Maildir/.Sent/maildirfolder", "");
+  auto items = read_all({dir / "Maildir"});
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[0].source, dir / "Maildir/.Sent/cur/1700000003.M4.host:2,RS");
+  EXPECT_EQ(items[1].source, dir / "Maildir/cur/1700000000.M1.host:2,S");
+  EXPECT_EQ(items[2].source, dir / "Maildir/new/1700000001.M2.host");
+  EXPECT_EQ(items[1].bytes, make_message("cur", "1\n"));
+  for (const auto& m : items) EXPECT_EQ(m.error, IngestError::none);
+}
+
+TEST(OpenInputs, EmptyFileIsAnErrorItemAndTheRunGoesOn) {
+  TempDir dir;
+  dir.write("a.eml", "");
+  dir.write("b.eml", make_message("b", "x\n"));
+  auto source = open_inputs({dir.path()}, {});
+  auto items = testing::drain(*source);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].error, IngestError::empty);
+  EXPECT_EQ(items[1].error, IngestError::none);
+  EXPECT_EQ(source->stats().read, 1u);
+  EXPECT_EQ(source->stats().errored, 1u);
+}
+
+TEST(OpenInputs, MissingPathIsUnreadable) {
+  TempDir dir;
+  auto items = read_all({dir / "nope.eml"});
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].error, IngestError::unreadable);
+  EXPECT_EQ(items[0].error_detail, "No such file or directory");
+}
+
+TEST(OpenInputs, DanglingSymlinkInFolderIsUnreadable) {
+  TempDir dir;
+  ASSERT_EQ(::symlink("gone.eml", (dir / "link.eml").c_str()), 0);
+  auto items = read_all({dir.path()});
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].error, IngestError::unreadable);
+  EXPECT_EQ(items[0].source, dir / "link.eml");
+}
+
+TEST(OpenInputs, UnreadableFileIsAnErrorItem) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root reads files whatever their mode";
+  TempDir dir;
+  const std::string path = dir.write("secret.eml", make_message("s", "x\n"));
+  ::chmod(path.c_str(), 0);
+  auto items = read_all({path});
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].error, IngestError::unreadable);
+}
+
+TEST(OpenInputs, PathThroughAFileIsUnreadable) {
+  TempDir dir;
+  const std::string file = dir.write("file.eml", make_message("f", "x\n"));
+  auto items = read_all({file + "/inner.eml"});
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].error, IngestError::unreadable);
+  EXPECT_EQ(items[0].error_detail, "Not a directory");
+}
+
+TEST(OpenInputs, SymlinkLoopBetweenTwoLinksIsReported) {
+  TempDir dir;
+  ASSERT_EQ(::symlink("b", (dir / "a").c_str()), 0);
+  ASSERT_EQ(::symlink("a", (dir / "b").c_str()), 0);
+  auto items = read_all({dir.path()});
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].error, IngestError::symlink_loop);
+  EXPECT_EQ(items[1].error, IngestError::symlink_loop);
+}
+
+TEST(OpenInputs, SymlinkedFolderCycleIsReportedOnceAndTheWalkEnds) {
+  TempDir dir;
+  dir.write("mail/a.eml", make_message("a", "1\n"));
+  ASSERT_EQ(::symlink("..", (dir / "mail/up").c_str()), 0);
+  auto items = read_all({dir / "mail"});
+  // mail/a.eml, then mail/up → dir, whose only entry mail/ is already on the stack.
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].error, IngestError::none);
+  EXPECT_EQ(items[1].error, IngestError::symlink_loop);
+  EXPECT_EQ(items[1].source, dir / "mail/up/mail");
+}
+
+TEST(OpenInputs, MessageWithoutBodySeparatorIsReported) {
+  TempDir dir;
+  auto items = read_all({dir.write("x.eml", "From: a@example.com\nSubject: no body\n")});
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].error, IngestError::no_body_separator);
+}
+
+TEST(OpenInputs, BinaryJunkIsNotAMessage) {
+  TempDir dir;
+  std::string junk("\x7f" "ELF\x02\x01\x01\0\0\0binary\n\n", 20);
+  auto items = read_all({dir.write("junk.bin", junk)});
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].error, IngestError::not_a_message);
+  EXPECT_EQ(items[0].bytes, junk);
+}
+
+TEST(OpenInputs, HundredMegabyteHeaderLineIsLineTooLong) {
+  TempDir dir;
+  std::string msg = "From: a@example.com\nX-Long: " + std::string(100u << 20, 'a') + "\n\nbody\n";
+  auto items = read_all({dir.write("long.eml", msg)});
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].error, IngestError::line_too_long);
+  EXPECT_EQ(items[0].error_detail, "header line of 104857608 bytes at offset 20");
+}
+
+TEST(OpenInputs, LongBodyLineIsFine) {
+  TempDir dir;
+  std::string msg = make_message("long body", std::string(8u << 20, 'b') + "\n");
+  auto items = read_all({dir.write("long.eml", msg)});
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].error, IngestError::none);
+  EXPECT_EQ(items[0].bytes.size(), msg.size());
+}
+
+TEST(OpenInputs, NamedPathsKeepTheirOrder) {
+  TempDir dir;
+  const std::string b = dir.write("b.eml", make_message("b", "2\n"));
+  const std::string a = dir.write("a.eml", make_message("a", "1\n"));
+  auto items = read_all({b, a, b});
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[0].source, b);
+  EXPECT_EQ(items[1].source, a);
+  EXPECT_EQ(items[2].source, b);
+}
+
+TEST(OpenInputs, StorageKeepsBytesAliveAfterTheSourceIsGone) {
+  TempDir dir;
+  const std::string msg = make_message("keep", std::string(100000, 'k') + "\n");
+  const std::string path = dir.write("k.eml", msg);
+  InputMessage kept;
+  {
+    auto source = open_inputs({path}, {});
+    ASSERT_TRUE(source->next(kept));
+  }
+  std::filesystem::remove(path);
+  EXPECT_EQ(kept.bytes, msg);
+}
+
+}  // namespace
+}  // namespace dkimscan::ingest
