@@ -61,8 +61,6 @@ CryptoCheck check_ed25519(EVP_PKEY* key, std::span<const unsigned char> digest,
 
 }  // namespace
 
-void PublicKeyDeleter::operator()(EVP_PKEY* key) const noexcept { EVP_PKEY_free(key); }
-
 CryptoCheck check_signature(Algorithm algorithm, EVP_PKEY* key, std::span<const unsigned char> digest,
                             std::span<const unsigned char> signature) noexcept {
   if (key == nullptr || signature.empty()) return CryptoCheck::invalid;

@@ -1,0 +1,178 @@
+// File: cli/report_writer.cpp
+// The text and JSON Lines renderings of verification results. Each line is formatted into one
+// fmt::memory_buffer (no allocation for typical lines) and written with a single fwrite.
+#include "cli/report_writer.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "cli/json_text.h"
+#include "engine/algorithms.h"
+#include "engine/verdict.h"
+
+namespace dkimscan::cli {
+namespace {
+
+using engine::PipelineItem;
+using engine::SignatureResult;
+using engine::Verdict;
+namespace eng = dkimscan::engine;
+
+std::string_view defect_code(eng::MessageDefect defect) noexcept {
+  switch (defect) {
+    case eng::MessageDefect::none: return "";
+    case eng::MessageDefect::empty: return "empty";
+    case eng::MessageDefect::no_header_fields: return "no_header_fields";
+    case eng::MessageDefect::no_body_separator: return "no_body_separator";
+    case eng::MessageDefect::header_line_without_colon: return "header_line_without_colon";
+  }
+  return "";
+}
+
+constexpr std::array<Verdict, 7> kVerdictOrder = {Verdict::pass, Verdict::fail, Verdict::policy, Verdict::neutral,
+                                                  Verdict::temperror, Verdict::permerror, Verdict::none};
+
+class TextWriter final : public ReportWriter {
+ public:
+  using ReportWriter::ReportWriter;
+
+  void write_item(const PipelineItem& item) override {
+    fmt::memory_buffer line;
+    auto out = std::back_inserter(line);
+    if (item.input.error != ingest::IngestError::none) {
+      fmt::format_to(out, "{:<9} {}  error: {} ({})\n", "error", item.input.source,
+                     ingest::ingest_error_code(item.input.error), item.input.error_detail);
+      write({line.data(), line.size()});
+      return;
+    }
+    fmt::format_to(out, "{:<9} {}", eng::verdict_name(item.result.best), item.input.source);
+    if (item.result.signatures.empty()) fmt::format_to(out, "  no DKIM-Signature");
+    for (const SignatureResult& sig : item.result.signatures) {
+      fmt::format_to(out, "  [d={} s={} {}: {}", sig.domain, sig.selector, sig.algorithm, eng::verdict_name(sig.verdict));
+      if (sig.reason != eng::Reason::ok) fmt::format_to(out, " ({}: {})", eng::reason_code(sig.reason), eng::reason_text(sig.reason));
+      if (sig.key_testing) fmt::format_to(out, " key t=y");
+      if (sig.unsigned_body_bytes > 0) fmt::format_to(out, " {} body bytes after l= unsigned", sig.unsigned_body_bytes);
+      line.push_back(']');
+    }
+    if (!item.note.empty()) fmt::format_to(out, "  {}", item.note);
+    if (item.result.defect != eng::MessageDefect::none) fmt::format_to(out, "  defect: {}", defect_code(item.result.defect));
+    line.push_back('\n');
+    write({line.data(), line.size()});
+  }
+
+  void write_summary(const RunInfo& info) override {
+    fmt::memory_buffer text;
+    auto out = std::back_inserter(text);
+    const RunSummary& s = summary_;
+    fmt::format_to(out, "\n{} messages ({} verified, {} unreadable), {} signatures, policy {}\n", s.messages,
+                   s.messages - s.ingest_errors, s.ingest_errors, s.signatures, info.policy);
+    fmt::format_to(out, "messages:  ");
+    for (Verdict v : kVerdictOrder) fmt::format_to(out, " {} {}", eng::verdict_name(v), s.message_results[static_cast<std::size_t>(v)]);
+    fmt::format_to(out, "\nsignatures:");
+    for (Verdict v : kVerdictOrder) fmt::format_to(out, " {} {}", eng::verdict_name(v), s.signature_results[static_cast<std::size_t>(v)]);
+    if (s.repaired > 0) fmt::format_to(out, "\nrepaired:   {} passed only after an archive-damage repair", s.repaired);
+    double seconds = info.pipeline.seconds;
+    fmt::format_to(out, "\ntime:       {:.3f} s, {:.0f} messages/s, {:.1f} MB/s\n", seconds,
+                   seconds > 0 ? s.messages / seconds : 0.0, seconds > 0 ? info.pipeline.bytes / seconds / 1e6 : 0.0);
+    if (!info.key_stats_text.empty()) fmt::format_to(out, "keys:       {}\n", info.key_stats_text);
+    write({text.data(), text.size()});
+  }
+};
+
+class JsonLinesWriter final : public ReportWriter {
+ public:
+  using ReportWriter::ReportWriter;
+
+  void write_item(const PipelineItem& item) override {
+    fmt::memory_buffer line;
+    auto out = std::back_inserter(line);
+    fmt::format_to(out, "{{\"type\":\"message\",\"seq\":{},\"source\":", item.sequence);
+    append_json_string(line, item.input.source);
+    fmt::format_to(out, ",\"offset\":{},\"message_id\":", item.input.offset);
+    append_json_string(line, item.result.message_id);
+    fmt::format_to(out, ",\"from_domain\":");
+    append_json_string(line, item.result.from_domain);
+    const bool unreadable = item.input.error != ingest::IngestError::none;
+    fmt::format_to(out, ",\"result\":\"{}\",\"reason\":\"{}\",\"policy\":\"{}\"", eng::verdict_name(item.result.best),
+                   unreadable ? "unreadable" : eng::reason_code(item.result.best_reason),
+                   eng::policy_name(item.result.policy));
+    if (unreadable) {
+      fmt::format_to(out, ",\"error\":{{\"code\":\"{}\",\"detail\":", ingest::ingest_error_code(item.input.error));
+      append_json_string(line, item.input.error_detail);
+      line.push_back('}');
+    }
+    if (item.result.defect != eng::MessageDefect::none) fmt::format_to(out, ",\"defect\":\"{}\"", defect_code(item.result.defect));
+    if (!item.note.empty()) {
+      fmt::format_to(out, ",\"note\":");
+      append_json_string(line, item.note);
+    }
+    fmt::format_to(out, ",\"signatures\":[");
+    for (std::size_t i = 0; i < item.result.signatures.size(); ++i) append_signature(line, i, item.result.signatures[i]);
+    fmt::format_to(out, "]}}\n");
+    write({line.data(), line.size()});
+  }
+
+  void write_summary(const RunInfo& info) override {
+    fmt::memory_buffer text;
+    auto out = std::back_inserter(text);
+    const RunSummary& s = summary_;
+    fmt::format_to(out, "{{\"type\":\"summary\",\"messages\":{},\"verified\":{},\"unreadable\":{},\"signatures\":{},"
+                        "\"repaired\":{},\"policy\":\"{}\"",
+                   s.messages, s.messages - s.ingest_errors, s.ingest_errors, s.signatures, s.repaired, info.policy);
+    for (auto [name, counts] : {std::pair{"message_results", &s.message_results}, std::pair{"signature_results", &s.signature_results}}) {
+      fmt::format_to(out, ",\"{}\":{{", name);
+      for (std::size_t i = 0; i < kVerdictOrder.size(); ++i) {
+        fmt::format_to(out, "{}\"{}\":{}", i ? "," : "", eng::verdict_name(kVerdictOrder[i]),
+                       (*counts)[static_cast<std::size_t>(kVerdictOrder[i])]);
+      }
+      text.push_back('}');
+    }
+    fmt::format_to(out, ",\"bytes\":{},\"seconds\":{:.6f}", info.pipeline.bytes, info.pipeline.seconds);
+    if (!info.key_stats_json.empty()) fmt::format_to(out, ",{}", info.key_stats_json);
+    fmt::format_to(out, ",\"exit_code\":{}}}\n", s.exit_code());
+    write({text.data(), text.size()});
+  }
+
+ private:
+  static void append_signature(fmt::memory_buffer& line, std::size_t index, const SignatureResult& sig) {
+    auto out = std::back_inserter(line);
+    fmt::format_to(out, "{}{{\"index\":{},\"d\":", index ? "," : "", index);
+    append_json_string(line, sig.domain);
+    for (auto [name, value] : {std::pair{"s", sig.selector}, std::pair{"i", sig.auid}, std::pair{"a", sig.algorithm},
+                               std::pair{"c", sig.canonicalization}}) {
+      fmt::format_to(out, ",\"{}\":", name);
+      append_json_string(line, value);
+    }
+    fmt::format_to(out, ",\"result\":\"{}\",\"reason\":\"{}\",\"reason_text\":", eng::verdict_name(sig.verdict),
+                   eng::reason_code(sig.reason));
+    append_json_string(line, eng::reason_text(sig.reason));
+    fmt::format_to(out, ",\"key_bits\":{},\"key_testing\":{}", sig.key_bits, sig.key_testing);
+    if (sig.body_length) {
+      fmt::format_to(out, ",\"l\":{},\"unsigned_body_bytes\":{}", *sig.body_length, sig.unsigned_body_bytes);
+    } else {
+      fmt::format_to(out, ",\"l\":null,\"unsigned_body_bytes\":0");
+    }
+    line.push_back('}');
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ReportWriter> ReportWriter::create(OutputFormat format, std::FILE* out) {
+  if (format == OutputFormat::jsonl) return std::unique_ptr<ReportWriter>(new JsonLinesWriter(out));
+  return std::unique_ptr<ReportWriter>(new TextWriter(out));
+}
+
+void ReportWriter::emit(const PipelineItem& item) {
+  summary_.add(item);
+  write_item(item);
+}
+
+void ReportWriter::write(std::string_view bytes) {
+  if (std::fwrite(bytes.data(), 1, bytes.size(), out_) != bytes.size()) {
+    throw std::runtime_error("cannot write the output");
+  }
+}
+
+}  // namespace dkimscan::cli

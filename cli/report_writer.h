@@ -1,0 +1,44 @@
+// File: cli/report_writer.h
+// The two output formats of `dkimscan verify`, as pipeline sinks. Both are documented in the
+// README ("Output formats") and stable: fields are only ever added.
+//   text:  one line per message, then a summary block.
+//   jsonl: one {"type":"message",...} object per message in input order, then one
+//          {"type":"summary",...} object.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "cli/run_summary.h"
+#include "engine/pipeline.h"
+
+namespace dkimscan::cli {
+
+enum class OutputFormat { text, jsonl };
+
+struct RunInfo {  // what the summary reports beyond the counts
+  engine::PipelineStats pipeline;
+  std::string policy;
+  std::string key_stats_json;  // extra JSON members from the key source (may be empty)
+  std::string key_stats_text;  // the same for people (may be empty)
+};
+
+class ReportWriter : public engine::ResultSink {
+ public:
+  static std::unique_ptr<ReportWriter> create(OutputFormat format, std::FILE* out);
+
+  void emit(const engine::PipelineItem& item) override;
+  virtual void write_summary(const RunInfo& info) = 0;
+  const RunSummary& summary() const noexcept { return summary_; }
+
+ protected:
+  explicit ReportWriter(std::FILE* out) : out_(out) {}
+  virtual void write_item(const engine::PipelineItem& item) = 0;
+  void write(std::string_view bytes);  // throws std::runtime_error on an output error
+
+  RunSummary summary_;
+  std::FILE* out_;
+};
+
+}  // namespace dkimscan::cli

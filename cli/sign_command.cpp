@@ -1,0 +1,138 @@
+// File: cli/sign_command.cpp
+// The signing half of the CLI. Edge code: errors are exceptions with a message for the user.
+#include "cli/sign_command.h"
+
+#include <fmt/format.h>
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cli/exit_codes.h"
+#include "cli/time_arg.h"
+#include "engine/key_provider.h"
+#include "engine/sign.h"
+
+namespace dkimscan::cli {
+namespace fs = std::filesystem;
+using namespace dkimscan::engine;
+
+void add_sign_command(CLI::App& app, SignArgs& args) {
+  CLI::App* cmd = app.add_subcommand("sign", "Sign messages: write signed copies under the same names in --out");
+  cmd->footer(
+      "Example:\n"
+      "  dkimscan keygen --type ed25519 --domain example.org --selector s1 --out s1.pem >> keys.zone\n"
+      "  dkimscan sign --key s1.pem --domain example.org --selector s1 --out signed/ mail/*.eml\n"
+      "  dkimscan verify --keys keys.zone signed/");
+  cmd->add_option("--key", args.key_file, "Private key (PEM, RSA or Ed25519)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--domain,-d", args.domain, "Signing domain (d=)")->required();
+  cmd->add_option("--selector,-s", args.selector, "Selector (s=)")->required();
+  cmd->add_option("--out,-o", args.out_dir, "Folder for the signed copies (created if missing)")->required();
+  cmd->add_option("messages", args.messages, "Message files to sign")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--algorithm,-a", args.algorithm, "rsa-sha256 (RSA keys), ed25519-sha256 (Ed25519 keys) or rsa-sha1");
+  cmd->add_option("--canonicalization,-c", args.canonicalization, "header/body: simple or relaxed")->capture_default_str();
+  cmd->add_option("--headers", args.headers, "Header fields to sign (h=); default: the usual set, those present")
+      ->delimiter(':')
+      ->allow_extra_args(false);
+  cmd->add_flag("--oversign", args.oversign, "List each signed name once more than present, so added fields break the signature");
+  cmd->add_flag("--body-length", args.body_length, "Add l= with the body length (lets others append: use with care)");
+  cmd->add_option("--expire", args.expire_after, "Add x= this many seconds after t=");
+  cmd->add_option("--auid,-i", args.auid, "Agent or user identifier (i=), e.g. @mail.example.org");
+  cmd->add_option("--timestamp", args.timestamp, "Signing time t= (unix seconds or ISO 8601; default now)");
+}
+
+void add_keygen_command(CLI::App& app, KeygenArgs& args) {
+  CLI::App* cmd = app.add_subcommand("keygen", "Generate a signing key and print its DNS TXT record");
+  cmd->footer(
+      "Prints the key-file line '<selector>._domainkey.<domain> v=DKIM1; k=...; p=...' (the format of\n"
+      "--keys) on stdout; --zone also prints a zone-file line with the TXT strings split at 255 bytes.");
+  cmd->add_option("--type", args.type, "rsa or ed25519")->check(CLI::IsMember({"rsa", "ed25519"}))->capture_default_str();
+  cmd->add_option("--bits", args.bits, "RSA modulus size")->check(CLI::Range(1024, 4096))->capture_default_str();
+  cmd->add_option("--domain,-d", args.domain, "Domain the key is for")->required();
+  cmd->add_option("--selector,-s", args.selector, "Selector")->required();
+  cmd->add_option("--out,-o", args.out, "Where to write the private key (PEM)")->required();
+  cmd->add_flag("--zone", args.zone, "Also print the record as a zone-file line");
+}
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+Canon parse_canon(std::string_view text, std::string_view what) {
+  if (text == "simple") return Canon::simple;
+  if (text == "relaxed") return Canon::relaxed;
+  throw CLI::ValidationError("--canonicalization", fmt::format("unknown {} canonicalization '{}'", what, text));
+}
+
+SignOptions sign_options(const SignArgs& args, KeyType key_type) {
+  SignOptions options;
+  options.domain = args.domain;
+  options.selector = args.selector;
+  if (!args.algorithm.empty()) {
+    options.algorithm = parse_algorithm(args.algorithm);
+    if (!options.algorithm) throw CLI::ValidationError("--algorithm", "unknown algorithm '" + args.algorithm + "'");
+    if (key_type_of(*options.algorithm) != key_type) {
+      throw CLI::ValidationError("--algorithm", args.algorithm + " does not match the key's type");
+    }
+  }
+  std::string_view canon = args.canonicalization;
+  std::size_t slash = canon.find('/');
+  options.header_canon = parse_canon(canon.substr(0, slash), "header");
+  options.body_canon = slash == std::string_view::npos ? Canon::simple : parse_canon(canon.substr(slash + 1), "body");
+  options.headers = args.headers;
+  options.oversign = args.oversign;
+  options.body_length = args.body_length;
+  options.expire_after = args.expire_after;
+  if (!args.auid.empty()) options.auid = args.auid;
+  options.timestamp = args.timestamp.empty() ? static_cast<std::int64_t>(std::time(nullptr)) : parse_time_arg(args.timestamp);
+  return options;
+}
+
+// A zone-file line: TXT character-strings hold at most 255 bytes (RFC 1035 §3.3.14).
+std::string zone_line(const std::string& name, const std::string& txt) {
+  std::string line = name + ". IN TXT (";
+  for (std::size_t pos = 0; pos < txt.size(); pos += 255) line += " \"" + txt.substr(pos, 255) + "\"";
+  return line + " )";
+}
+
+}  // namespace
+
+int run_sign(const SignArgs& args) {
+  PrivateKey key = PrivateKey::load_pem_file(args.key_file);
+  SignOptions options = sign_options(args, key.type());
+  fs::create_directories(args.out_dir);
+  for (const std::string& path : args.messages) {
+    std::string message = read_file(path);
+    std::string field = sign_message(message, options, key);
+    fs::path target = fs::path(args.out_dir) / fs::path(path).filename();
+    std::ofstream out(target, std::ios::binary | std::ios::trunc);
+    out << field << message;
+    if (!out.flush()) throw std::runtime_error("cannot write " + target.string());
+  }
+  return kExitOk;
+}
+
+int run_keygen(const KeygenArgs& args) {
+  KeyType type = args.type == "ed25519" ? KeyType::ed25519 : KeyType::rsa;
+  PrivateKey key = PrivateKey::generate(type, args.bits);
+  {
+    std::ofstream out(args.out, std::ios::binary | std::ios::trunc);
+    out << key.to_pem();
+    if (!out.flush()) throw std::runtime_error("cannot write " + args.out);
+  }
+  fs::permissions(args.out, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+  std::string name = key_name(args.selector, args.domain);
+  std::string txt = fmt::format("v=DKIM1; k={}; p={}", key_type_name(type), key.public_key_base64());
+  fmt::print("{} {}\n", name, txt);
+  if (args.zone) fmt::print("{}\n", zone_line(name, txt));
+  return kExitOk;
+}
+
+}  // namespace dkimscan::cli

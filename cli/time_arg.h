@@ -1,0 +1,13 @@
+// File: cli/time_arg.h
+// Parses --at: unix seconds ("1700000000") or ISO 8601 ("2023-11-14", "2023-11-14T22:13:20Z",
+// "2023-11-14T23:13:20+01:00"). Throws std::invalid_argument with the reason.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace dkimscan::cli {
+
+std::int64_t parse_time_arg(std::string_view text);
+
+}  // namespace dkimscan::cli

@@ -1,0 +1,102 @@
+// File: cli/verify_command.cpp
+// Wires a verification run: inputs (ingest), keys (cache), the Verifier with its policy and
+// clock, the pipeline, and a report writer. Bad flags throw CLI::ValidationError (usage, 64).
+#include "cli/verify_command.h"
+
+#include <cstdio>
+#include <ctime>
+
+#include "cache/key_file.h"
+#include "cli/exit_codes.h"
+#include "cli/report_writer.h"
+#include "cli/time_arg.h"
+#include "engine/pipeline.h"
+#include "engine/verify.h"
+#include "ingest/open_inputs.h"
+
+namespace dkimscan::cli {
+
+void add_verify_command(CLI::App& app, VerifyArgs& args) {
+  CLI::App* cmd = app.add_subcommand("verify", "Verify the DKIM signatures of messages, folders and archives");
+  cmd->footer(
+      "Each message gets one result per DKIM-Signature (pass, fail, neutral, policy, temperror,\n"
+      "permerror) with a reason code, and a message result: the best of them, or none if unsigned.\n\n"
+      "Examples:\n"
+      "  dkimscan verify --keys datasets/sample/keys.zone datasets/sample/messages\n"
+      "  dkimscan verify --format jsonl --keys keys.zone ~/Maildir > results.jsonl\n"
+      "  dkimscan verify --legacy --at 2012-06-01 --keys old-keys.zone archive.mbox\n\n"
+      "Exit codes: 0 all passed or unsigned; 1 some message did not verify (fail, permerror,\n"
+      "neutral, policy); 2 some message was unreadable or hit a temporary key error;\n"
+      "64 bad usage; 66 an input or key file cannot be opened; 74 output error.");
+  cmd->add_option("paths", args.paths, "Message files, folders (recursive), Maildirs, mbox archives, '-' for stdin")
+      ->required();
+  cmd->add_option("--keys", args.key_files,
+                  "Key file(s): lines '<selector>._domainkey.<domain> <TXT value>' (see cache/KEYFILE.md);"
+                  " earlier files win; repeat --keys for several")
+      ->allow_extra_args(false)
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--format", args.format, "Output: 'text' (a line per message and a summary) or 'jsonl'")
+      ->check(CLI::IsMember({"text", "jsonl"}))
+      ->capture_default_str();
+  cmd->add_flag("--legacy", args.legacy,
+                "Policy for old archives: accept rsa-sha1, RSA keys from 512 bits and draft signatures"
+                " without v= (default policy: strict, RFC 6376 + RFC 8301)");
+  cmd->add_option("--at", args.at, "Verify as of this time (x= expiry): unix seconds or ISO 8601, e.g. 2019-03-01T12:00:00Z");
+  cmd->add_option("--max-signatures", args.max_signatures, "Signatures checked per message; the rest get neutral")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cmd->add_option("--threads,-j", args.threads, "Worker threads (0: all cores)")->capture_default_str();
+  cmd->add_flag("--quiet,-q", args.quiet, "No progress or summary on the terminal");
+  cmd->add_option("--mbox-format", args.mbox_format, "mbox variant: auto, mboxo, mboxrd, mboxcl, mboxcl2")
+      ->capture_default_str();
+  cmd->add_option("--stdin-format", args.stdin_format, "What '-' holds: auto, message, mbox")->capture_default_str();
+}
+
+namespace {
+
+ingest::IngestOptions ingest_options(const VerifyArgs& args) {
+  ingest::IngestOptions options;
+  auto mbox = ingest::parse_mbox_format(args.mbox_format);
+  if (!mbox) throw CLI::ValidationError("--mbox-format", "unknown mbox variant '" + args.mbox_format + "'");
+  options.mbox_format = *mbox;
+  auto stdin_format = ingest::parse_stdin_format(args.stdin_format);
+  if (!stdin_format) throw CLI::ValidationError("--stdin-format", "unknown stdin format '" + args.stdin_format + "'");
+  options.stdin_format = *stdin_format;
+  return options;
+}
+
+engine::VerifyOptions verify_options(const VerifyArgs& args) {
+  engine::VerifyOptions options;
+  options.policy = args.legacy ? engine::Policy::legacy : engine::Policy::strict;
+  try {
+    options.now = args.at.empty() ? static_cast<std::int64_t>(std::time(nullptr)) : parse_time_arg(args.at);
+  } catch (const std::invalid_argument& e) {
+    throw CLI::ValidationError("--at", e.what());
+  }
+  options.max_signatures = args.max_signatures;
+  return options;
+}
+
+}  // namespace
+
+int run_verify(const VerifyArgs& args) {
+  const engine::Verifier verifier(verify_options(args));
+  const ingest::IngestOptions read_options = ingest_options(args);
+  if (args.key_files.empty()) {
+    throw CLI::ValidationError("--keys", "no key source: give --keys FILE (DNS lookups come with the resolver)");
+  }
+  cache::KeyFileProvider keys(args.key_files);
+
+  auto source = ingest::open_inputs(args.paths, read_options);
+  auto writer = ReportWriter::create(args.format == "jsonl" ? OutputFormat::jsonl : OutputFormat::text, stdout);
+  engine::PipelineOptions pipeline;
+  pipeline.threads = args.threads;
+  RunInfo info;
+  info.pipeline = engine::run_pipeline(*source, verifier, keys, *writer, pipeline);
+  info.policy = std::string(engine::policy_name(verifier.options().policy));
+  if (!(args.quiet && args.format == "text")) writer->write_summary(info);
+  if (std::fflush(stdout) != 0) return kExitIoError;
+  return writer->summary().exit_code();
+}
+
+}  // namespace dkimscan::cli
