@@ -66,7 +66,7 @@ KeyLine parse_meta(std::string_view rest) noexcept {
   KeyLine line;
   line.kind = KeyLineKind::meta;
   while (true) {
-    rest = trim(rest);
+    while (!rest.empty() && is_space(rest.front())) rest.remove_prefix(1);
     if (rest.empty()) break;
     const std::size_t eq = rest.find('=');
     if (eq == std::string_view::npos || eq == 0) return make_error("metadata token without key=value");
