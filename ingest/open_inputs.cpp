@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "ingest/file_bytes.h"
+#include "ingest/mbox_source.h"
+#include "ingest/mbox_split.h"
 #include "ingest/message_check.h"
 #include "ingest/path_walker.h"
 
@@ -86,6 +88,10 @@ class InputsSource final : public MessageSource {
     if (bytes.bytes.empty()) {
       set_error_item(out, std::move(path), IngestError::empty, "zero bytes");
       return true;
+    }
+    if (looks_like_mbox(bytes.bytes)) {
+      current_ = open_mbox_view(std::move(path), std::move(bytes), options_);
+      return false;
     }
     set_single_message(out, std::move(path), std::move(bytes), options_);
     return true;

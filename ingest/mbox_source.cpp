@@ -1,0 +1,225 @@
+// File: ingest/mbox_source.cpp
+// mbox readers. The mapped reader hands on views into the mapping (zero copy) and drops the pages
+// far behind its cursor so a multi-GB archive keeps a bounded resident set; the stream reader
+// keeps one partial message in a buffer and copies each message out. Only mboxrd un-quoting
+// copies in the mapped reader.
+#include "ingest/mbox_source.h"
+
+#include <cstring>
+
+#include "ingest/mbox_split.h"
+#include "ingest/message_check.h"
+
+namespace dkimscan::ingest {
+
+namespace {
+
+constexpr std::size_t kDetectBytes = 1u << 20;      // the prefix detect_mbox_format looks at
+constexpr std::size_t kReleaseStep = 64u << 20;     // drop mapped pages in steps of this size,
+constexpr std::size_t kReleaseLag = 64u << 20;      // this far behind the cursor
+constexpr std::size_t kChunk = 256u << 10;          // stream read size
+
+MboxFormat choose_format(const IngestOptions& options, std::string_view prefix, bool eof) {
+  if (options.mbox_format != MboxFormat::auto_detect) return options.mbox_format;
+  return detect_mbox_format(prefix.substr(0, kDetectBytes), eof || prefix.size() <= kDetectBytes);
+}
+
+std::string item_name(const std::string& name, std::uint64_t number) {
+  return name + "#" + std::to_string(number);
+}
+
+// Fills out with the message [cut.begin, cut.end) of window. copy: the window is a reused stream
+// buffer, so the bytes must get their own storage; otherwise they share storage (zero copy)
+// unless mboxrd un-quoting must rewrite them.
+void emit(InputMessage& out, std::string source, std::uint64_t offset, std::string_view window,
+          const MboxCut& cut, const std::shared_ptr<const void>& storage, bool copy,
+          const IngestOptions& options) {
+  out = InputMessage{};
+  out.source = std::move(source);
+  out.offset = offset;
+  std::string_view message = window.substr(cut.begin, cut.end - cut.begin);
+  if (cut.unquote || copy) {
+    if (message.size() > options.max_message_bytes) {
+      out.error = IngestError::too_large;
+      out.error_detail = "message of " + std::to_string(message.size()) + " bytes to un-quote";
+      return;
+    }
+    auto owned = std::make_shared<std::string>();
+    if (cut.unquote) unquote_mboxrd(message, *owned);
+    else owned->assign(message);
+    out.bytes = *owned;
+    out.storage = std::move(owned);
+  } else {
+    out.bytes = message;
+    out.storage = storage;
+  }
+  if (cut.error != IngestError::none) {
+    out.error = cut.error;
+    out.error_detail = cut.error_detail;
+  } else {
+    out.error = check_message(out.bytes, options.max_header_line, out.error_detail);
+  }
+}
+
+class MboxViewSource final : public MessageSource {
+ public:
+  MboxViewSource(std::string name, FileBytes file, const IngestOptions& options)
+      : name_(std::move(name)),
+        file_(std::move(file)),
+        options_(options),
+        splitter_(choose_format(options, file_.bytes, true)) {}
+
+  bool next(InputMessage& out) override {
+    MboxCut cut;
+    if (splitter_.cut(file_.bytes, at_, true, cut) != CutStatus::message) return false;
+    emit(out, item_name(name_, options_.mbox_index_base + count_++), cut.begin, file_.bytes, cut,
+         file_.storage, false, options_);
+    at_ = cut.next;
+    release_behind(cut.begin);
+    return true;
+  }
+
+ private:
+  // RSS bound: pages far behind the cursor are dropped; a view that still points there (a message
+  // not yet verified) faults them back from the file, so this never invalidates anything.
+  void release_behind(std::size_t cursor) {
+    if (!file_.mapping || cursor < released_ + kReleaseStep + kReleaseLag) return;
+    file_.mapping->release(released_, cursor - kReleaseLag);
+    released_ = cursor - kReleaseLag;
+  }
+
+  std::string name_;
+  FileBytes file_;
+  IngestOptions options_;
+  MboxSplitter splitter_;
+  std::size_t at_ = 0;
+  std::uint64_t count_ = 0;
+  std::size_t released_ = 0;
+};
+
+class MboxStreamSource final : public MessageSource {
+ public:
+  MboxStreamSource(std::string name, std::string initial, std::unique_ptr<ByteReader> reader,
+                   const IngestOptions& options)
+      : name_(std::move(name)), reader_(std::move(reader)), options_(options), buffer_(std::move(initial)),
+        splitter_(MboxFormat::mboxo) {
+    while (buffer_.size() < kDetectBytes && !eof_) fill();
+    splitter_ = MboxSplitter(choose_format(options, buffer_, eof_));
+  }
+
+  bool next(InputMessage& out) override {
+    for (;;) {
+      if (discarding_) {
+        skip_to_boundary();
+        continue;
+      }
+      MboxCut cut;
+      const CutStatus status = splitter_.cut(buffer_, at_, eof_, cut);
+      if (status == CutStatus::end) return report_failure(out);
+      if (status == CutStatus::message) {
+        emit(out, item_name(name_, options_.mbox_index_base + count_++), base_ + cut.begin, buffer_, cut,
+             nullptr, true, options_);
+        if (failed_ != IngestError::none && cut.next == buffer_.size()) mark_failure(out);
+        at_ = cut.next;
+        return true;
+      }
+      if (buffer_.size() - at_ > options_.max_message_bytes) return start_discarding(out);
+      fill();
+    }
+  }
+
+ private:
+  void fill() {
+    if (at_ > 0) {  // keep only the message in progress
+      buffer_.erase(0, at_);
+      base_ += at_;
+      at_ = 0;
+    }
+    const std::size_t old = buffer_.size();
+    buffer_.resize(old + kChunk);
+    const long n = reader_->read(buffer_.data() + old, kChunk);
+    buffer_.resize(old + (n > 0 ? static_cast<std::size_t>(n) : 0));
+    if (n <= 0) eof_ = true;
+    if (n < 0) {
+      failed_ = reader_->error();
+      failed_detail_ = reader_->error_detail();
+    }
+  }
+
+  // The stream broke (a truncated .gz): the message it broke in is marked, not dropped.
+  void mark_failure(InputMessage& out) {
+    failure_reported_ = true;
+    out.error = failed_;
+    out.error_detail = failed_detail_;
+  }
+
+  bool report_failure(InputMessage& out) {
+    if (failed_ == IngestError::none || failure_reported_) return false;
+    out = InputMessage{};
+    out.source = name_;
+    out.offset = base_ + buffer_.size();
+    mark_failure(out);
+    return true;
+  }
+
+  bool start_discarding(InputMessage& out) {
+    out = InputMessage{};
+    out.source = item_name(name_, options_.mbox_index_base + count_++);
+    const void* nl = std::memchr(buffer_.data() + at_, '\n', buffer_.size() - at_);
+    out.offset = base_ + (nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - buffer_.data()) + 1 : at_);
+    out.error = IngestError::too_large;
+    out.error_detail = "message larger than " + std::to_string(options_.max_message_bytes) + " bytes";
+    discarding_ = true;
+    discard_from_ = at_ + 1;
+    splitter_.reset();
+    return true;
+  }
+
+  // Skips the too-large message: searches for the next From_ line keeping only a few bytes of
+  // context (the empty line before it) in the buffer.
+  void skip_to_boundary() {
+    const std::size_t p = find_from_line(buffer_, discard_from_);
+    if (p != kNoPos || eof_) {
+      at_ = p != kNoPos ? p : buffer_.size();
+      discarding_ = false;
+      return;
+    }
+    constexpr std::size_t kKeep = 8;  // "\n\r\nFrom" straddling the next read
+    const std::size_t keep = std::min(buffer_.size(), kKeep);
+    const std::size_t drop = buffer_.size() - keep;
+    buffer_.erase(0, drop);
+    base_ += drop;
+    at_ = 0;
+    discard_from_ = keep >= 5 ? keep - 4 : 1;  // positions before it were searched already
+    fill();
+  }
+
+  std::string name_;
+  std::unique_ptr<ByteReader> reader_;
+  IngestOptions options_;
+  std::string buffer_;
+  MboxSplitter splitter_;
+  std::size_t at_ = 0;        // the current From_ line in buffer_
+  std::uint64_t base_ = 0;    // stream offset of buffer_[0]
+  std::uint64_t count_ = 0;
+  bool eof_ = false;
+  bool discarding_ = false;
+  std::size_t discard_from_ = 0;
+  IngestError failed_ = IngestError::none;
+  std::string failed_detail_;
+  bool failure_reported_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<MessageSource> open_mbox_view(std::string name, FileBytes bytes, const IngestOptions& options) {
+  return std::make_unique<MboxViewSource>(std::move(name), std::move(bytes), options);
+}
+
+std::unique_ptr<MessageSource> open_mbox_stream(std::string name, std::string initial,
+                                                std::unique_ptr<ByteReader> reader,
+                                                const IngestOptions& options) {
+  return std::make_unique<MboxStreamSource>(std::move(name), std::move(initial), std::move(reader), options);
+}
+
+}  // namespace dkimscan::ingest

@@ -1,0 +1,27 @@
+// File: ingest/mbox_source.h
+// The two mbox readers: over a whole mapped (or read) file, handing on views into it; and over a
+// stream (a compressed file, a pipe), buffering at most one message at a time. Both cut with the
+// same MboxSplitter, so they give the same messages, and both name the N-th message "name#N".
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "ingest/byte_reader.h"
+#include "ingest/file_bytes.h"
+#include "ingest/ingest_options.h"
+#include "ingest/input_message.h"
+
+namespace dkimscan::ingest {
+
+// bytes must start with a From_ line (looks_like_mbox). The variant is options.mbox_format, or
+// detected from the first MiB when that is auto_detect.
+std::unique_ptr<MessageSource> open_mbox_view(std::string name, FileBytes bytes, const IngestOptions& options);
+
+// initial: bytes already read from reader (they start with a From_ line). Memory stays bounded by
+// one message (max_message_bytes, beyond which a message becomes a too_large item and is skipped).
+std::unique_ptr<MessageSource> open_mbox_stream(std::string name, std::string initial,
+                                                std::unique_ptr<ByteReader> reader,
+                                                const IngestOptions& options);
+
+}  // namespace dkimscan::ingest

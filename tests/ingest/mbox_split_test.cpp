@@ -1,0 +1,271 @@
+// File: tests/ingest/mbox_split_test.cpp
+// The mbox splitter over in-memory archives: boundaries, each variant, detection, and the stream
+// reader fed in tiny chunks giving exactly what the mapped reader gives.
+#include "ingest/mbox_split.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "ingest/mbox_source.h"
+#include "ingest_test_util.h"
+
+namespace dkimscan::ingest {
+namespace {
+
+using testing::drain;
+
+// Reads a string in chunks of a fixed size; optionally fails (truncated) at the end.
+class StringReader final : public ByteReader {
+ public:
+  StringReader(std::string data, std::size_t chunk, bool fail_at_end = false)
+      : data_(std::move(data)), chunk_(chunk), fail_(fail_at_end) {}
+  long read(char* buffer, std::size_t n) override {
+    n = std::min({n, chunk_, data_.size() - pos_});
+    if (n == 0 && fail_) return -1;
+    std::memcpy(buffer, data_.data() + pos_, n);
+    pos_ += n;
+    return static_cast<long>(n);
+  }
+  IngestError error() const override { return IngestError::truncated; }
+  std::string error_detail() const override { return "unexpected end of gzip stream"; }
+
+ private:
+  std::string data_;
+  std::size_t chunk_;
+  bool fail_;
+  std::size_t pos_ = 0;
+};
+
+FileBytes bytes_of(const std::string& s) {
+  auto owned = std::make_shared<const std::string>(s);
+  FileBytes f;
+  f.kind = FileBytes::Kind::bytes;
+  f.bytes = *owned;
+  f.storage = owned;
+  return f;
+}
+
+std::vector<InputMessage> split_view(const std::string& mbox, IngestOptions options = {}) {
+  auto source = open_mbox_view("m", bytes_of(mbox), options);
+  return drain(*source);
+}
+
+std::vector<InputMessage> split_stream(const std::string& mbox, std::size_t chunk, IngestOptions options = {},
+                                       bool fail = false) {
+  auto source = open_mbox_stream("m", "", std::make_unique<StringReader>(mbox, chunk, fail), options);
+  return drain(*source);
+}
+
+const std::string kM1 = "From: a@example.com\nSubject: one\n\nHello\n";
+const std::string kM2 = "From: b@example.com\nSubject: two\n\nWorld\n\nbye\n";
+const std::string kM3 = "From: c@example.com\nSubject: three\n\n>From here\n";
+
+std::string mboxo_lf() {
+  return "From a@example.com Mon Jan  1 00:00:00 2024\n" + kM1 + "\n" +
+         "From b@example.com Mon Jan  1 00:00:01 2024\n" + kM2 + "\n" +
+         "From c@example.com Mon Jan  1 00:00:02 2024\n" + kM3 + "\n";
+}
+
+std::string to_crlf(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\n') out += '\r';
+    out += c;
+  }
+  return out;
+}
+
+TEST(FindFromLine, NeedsAnEmptyLineBefore) {
+  EXPECT_EQ(find_from_line("x\n\nFrom a", 0), 3u);
+  EXPECT_EQ(find_from_line("x\r\n\r\nFrom a", 0), 5u);
+  EXPECT_EQ(find_from_line("x\nFrom a", 0), kNoPos);
+  EXPECT_EQ(find_from_line("x\n\n>From a", 0), kNoPos);
+  EXPECT_EQ(find_from_line("x\n\nFrom a\n\nFrom b", 4), 11u);
+  EXPECT_EQ(find_from_line("x\n\nFrom", 0), kNoPos);
+}
+
+TEST(MboxSplit, MboxoLfMessagesAreViewsWithSourcesAndOffsets) {
+  const std::string mbox = mboxo_lf();
+  auto items = split_view(mbox);
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[0].bytes, kM1);
+  EXPECT_EQ(items[1].bytes, kM2);
+  EXPECT_EQ(items[2].bytes, kM3);  // mboxo: ">From " is kept as stored
+  EXPECT_EQ(items[0].source, "m#1");
+  EXPECT_EQ(items[2].source, "m#3");
+  EXPECT_EQ(items[0].offset, 44u);
+  EXPECT_EQ(items[1].offset, mbox.find("From: b@"));
+  for (const auto& m : items) EXPECT_EQ(m.error, IngestError::none);
+  // Zero copy: the bytes point into the archive.
+  EXPECT_EQ(static_cast<const void*>(items[1].bytes.data()),
+            static_cast<const void*>(static_cast<const std::string*>(items[1].storage.get())->data() + items[1].offset));
+}
+
+TEST(MboxSplit, CrlfArchiveGivesCrlfMessages) {
+  auto items = split_view(to_crlf(mboxo_lf()));
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[0].bytes, to_crlf(kM1));
+  EXPECT_EQ(items[1].bytes, to_crlf(kM2));
+  EXPECT_EQ(items[2].bytes, to_crlf(kM3));
+}
+
+TEST(MboxSplit, IndexBaseZero) {
+  IngestOptions options;
+  options.mbox_index_base = 0;
+  auto items = split_view(mboxo_lf(), options);
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[0].source, "m#0");
+}
+
+TEST(MboxSplit, FromLineWithoutEmptyLineBeforeIsBodyText) {
+  const std::string mbox = "From x\nFrom: a@b\n\nline\nFrom the start\n";
+  auto items = split_view(mbox);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].bytes, "From: a@b\n\nline\nFrom the start\n");
+}
+
+TEST(MboxSplit, MboxrdIsUnquotedAndDetected) {
+  const std::string mbox = "From x\nFrom: a@b\n\n>From one\n>>From two\n>>>From three\n > From no\n\n";
+  EXPECT_EQ(detect_mbox_format(mbox, true), MboxFormat::mboxrd);
+  auto items = split_view(mbox);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].bytes, "From: a@b\n\nFrom one\n>From two\n>>From three\n > From no\n");
+}
+
+TEST(MboxSplit, ExplicitMboxoLeavesQuotesAlone) {
+  const std::string mbox = "From x\nFrom: a@b\n\n>>From two\n\n";
+  IngestOptions options;
+  options.mbox_format = MboxFormat::mboxo;
+  auto items = split_view(mbox, options);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].bytes, "From: a@b\n\n>>From two\n");
+}
+
+TEST(MboxSplit, Mboxcl2ContentLengthKeepsUnquotedFromLinesInTheBody) {
+  const std::string body = "para\n\nFrom the body, not a boundary\n";
+  const std::string m1 = "From: a@b\nContent-Length: " + std::to_string(body.size()) + "\n\n" + body;
+  const std::string m2 = "From: c@d\nContent-Length: 3\n\nxy\n";
+  const std::string mbox = "From a\n" + m1 + "\nFrom c\n" + m2 + "\n";
+  EXPECT_EQ(detect_mbox_format(mbox, true), MboxFormat::mboxcl2);
+  auto items = split_view(mbox);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].bytes, m1);
+  EXPECT_EQ(items[1].bytes, m2);
+  EXPECT_EQ(items[1].error, IngestError::none);
+}
+
+TEST(MboxSplit, MboxclIsDetectedFromQuotedBodyLines) {
+  const std::string body = "para\n\n>From the body\n";
+  const std::string m1 = "From: a@b\nContent-Length: " + std::to_string(body.size()) + "\n\n" + body;
+  const std::string mbox = "From a\n" + m1 + "\n";
+  EXPECT_EQ(detect_mbox_format(mbox, true), MboxFormat::mboxcl);
+  auto items = split_view(mbox);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].bytes, m1);  // mboxcl quoting is irreversible: stored bytes
+}
+
+TEST(MboxSplit, LyingContentLengthIsReportedAndSplitAtFromLines) {
+  const std::string m1 = "From: a@b\nContent-Length: 2\n\nlonger than two\n";
+  const std::string m2 = "From: c@d\nContent-Length: 3\n\nxy\n";
+  const std::string mbox = "From a\n" + m1 + "\nFrom c\n" + m2 + "\n";
+  IngestOptions options;
+  options.mbox_format = MboxFormat::mboxcl2;
+  auto items = split_view(mbox, options);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].error, IngestError::bad_content_length);
+  EXPECT_EQ(items[0].error_detail, "Content-Length: 2 does not end at a From_ line");
+  EXPECT_EQ(items[0].bytes, m1);
+  EXPECT_EQ(items[1].error, IngestError::none);
+  EXPECT_EQ(items[1].bytes, m2);
+}
+
+TEST(MboxSplit, ContentLengthPastTheEndIsReported) {
+  const std::string m1 = "From: a@b\nContent-Length: 9999\n\nshort\n";
+  IngestOptions options;
+  options.mbox_format = MboxFormat::mboxcl2;
+  auto items = split_view("From a\n" + m1, options);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].error, IngestError::bad_content_length);
+  EXPECT_EQ(items[0].error_detail, "Content-Length: 9999 runs past the end of the archive");
+  EXPECT_EQ(items[0].bytes, m1);
+}
+
+TEST(MboxSplit, FromLineAloneIsAnEmptyItem) {
+  auto items = split_view("From nobody");
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].error, IngestError::empty);
+  EXPECT_EQ(items[0].source, "m#1");
+}
+
+TEST(MboxSplit, DamagedMessageInsideAnArchiveIsAnItemAndTheRestFollows) {
+  const std::string mbox = "From a\n\x01\x02junk\n\nFrom b\nFrom: x@y\nSubject: s\n\nbody\n";
+  auto items = split_view(mbox);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].error, IngestError::not_a_message);
+  EXPECT_EQ(items[1].error, IngestError::none);
+}
+
+void expect_same(const std::vector<InputMessage>& a, const std::vector<InputMessage>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].bytes, b[i].bytes) << i;
+    EXPECT_EQ(a[i].source, b[i].source) << i;
+    EXPECT_EQ(a[i].offset, b[i].offset) << i;
+    EXPECT_EQ(a[i].error, b[i].error) << i;
+  }
+}
+
+TEST(MboxSplit, StreamInTinyChunksGivesWhatTheViewGives) {
+  const std::string body = "para\n\nFrom the body\n";
+  const std::string cl = "From a\nFrom: a@b\nContent-Length: " + std::to_string(body.size()) + "\n\n" + body + "\n";
+  for (const std::string& mbox : {mboxo_lf(), to_crlf(mboxo_lf()), cl + mboxo_lf(),
+                                  std::string("From x\nFrom: a@b\n\n>>From q\n\n")}) {
+    auto view = split_view(mbox);
+    for (std::size_t chunk : {1u, 2u, 3u, 7u, 64u, 100000u}) {
+      SCOPED_TRACE(chunk);
+      expect_same(split_stream(mbox, chunk), view);
+    }
+  }
+}
+
+TEST(MboxSplit, StreamSkipsAMessageLargerThanTheLimit) {
+  const std::string big = "From: a@b\n\n" + std::string(5000, 'x') + "\n";
+  const std::string mbox = "From a\n" + kM1 + "\nFrom b\n" + big + "\nFrom c\n" + kM2 + "\n";
+  IngestOptions options;
+  options.max_message_bytes = 1000;
+  for (std::size_t chunk : {1u, 13u, 4096u}) {
+    auto items = split_stream(mbox, chunk, options);
+    ASSERT_EQ(items.size(), 3u);
+    EXPECT_EQ(items[0].bytes, kM1);
+    EXPECT_EQ(items[1].error, IngestError::too_large);
+    EXPECT_EQ(items[1].source, "m#2");
+    EXPECT_EQ(items[1].offset, mbox.find("From: a@b"));
+    EXPECT_EQ(items[2].bytes, kM2);
+    EXPECT_EQ(items[2].source, "m#3");
+    EXPECT_EQ(items[2].offset, mbox.find(kM2));
+  }
+}
+
+TEST(MboxSplit, TruncatedStreamMarksTheLastMessage) {
+  const std::string mbox = "From a\n" + kM1 + "\nFrom b\nFrom: b@x\n\npartial bo";
+  auto items = split_stream(mbox, 5, {}, true);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].error, IngestError::none);
+  EXPECT_EQ(items[1].error, IngestError::truncated);
+  EXPECT_EQ(items[1].error_detail, "unexpected end of gzip stream");
+  EXPECT_EQ(items[1].bytes, "From: b@x\n\npartial bo");
+}
+
+TEST(MboxSplit, MboxFileOnDiskIsSplitByOpenInputs) {
+  testing::TempDir dir;
+  const std::string path = dir.write("archive.mbox", mboxo_lf());
+  auto items = testing::read_all({path});
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[0].source, path + "#1");
+  EXPECT_EQ(items[1].bytes, kM2);
+}
+
+}  // namespace
+}  // namespace dkimscan::ingest
