@@ -52,6 +52,9 @@ CryptoCheck check_ed25519(EVP_PKEY* key, std::span<const unsigned char> digest,
                           std::span<const unsigned char> signature) noexcept {
   // RFC 8463 §3: PureEdDSA over the SHA-256 hash of the header data (the hash is the message).
   EVP_MD_CTX* ctx = thread_md_ctx();
+  // A one-shot EVP_DigestVerify leaves the context finished; reset it (keeping its allocation)
+  // before the next init, or OpenSSL 3.0 verifies against the previous key's state.
+  if (ctx != nullptr) EVP_MD_CTX_reset(ctx);
   if (ctx == nullptr || EVP_DigestVerifyInit_ex(ctx, nullptr, nullptr, nullptr, nullptr, key, nullptr) != 1) {
     return CryptoCheck::error;
   }
