@@ -1,0 +1,74 @@
+// File: tests/engine/body_hash_test.cpp
+// The body hash (RFC 6376 §3.7) and the digest under it: known SHA values, l= with the canonical
+// length, and one Digest reused across algorithms and messages.
+#include "engine/body_hash.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace dkimscan::engine {
+namespace {
+
+std::string hex(const DigestBytes& d, std::size_t n) {
+  std::string s;
+  for (std::size_t i = 0; i < n; ++i) s += "0123456789abcdef"[d[i] >> 4], s += "0123456789abcdef"[d[i] & 15];
+  return s;
+}
+
+constexpr std::string_view kSha256Empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+constexpr std::string_view kSha256Crlf = "7eb70257593da06f682a3ddda54a9d260d4fc514f645237f5ca74b08f8da61a6";
+constexpr std::string_view kSha1Crlf = "ba8ab5a0280b953aa97435ff8946cbcbb2755a27";
+constexpr std::string_view kSha256Abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+TEST(Digest, KnownValuesAndReuse) {
+  Digest d;
+  DigestBytes out{};
+  d.begin(HashAlg::sha256);
+  EXPECT_EQ(hex(out, d.finish(out)), kSha256Empty);
+  d.begin(HashAlg::sha1);
+  d.write("\r");
+  d.write("");
+  d.write("\n");
+  EXPECT_EQ(hex(out, d.finish(out)), kSha1Crlf);
+  d.begin(HashAlg::sha256);
+  d.write("a");
+  d.write("bc");
+  EXPECT_EQ(hex(out, d.finish(out)), kSha256Abc);
+}
+
+TEST(BodyHash, EmptyBodies) {
+  Digest d;
+  BodyHash simple = compute_body_hash("", BodyHashKey{Canon::simple, HashAlg::sha256, std::nullopt}, d);
+  EXPECT_EQ(hex(simple.digest, simple.size), kSha256Crlf);
+  EXPECT_EQ(simple.canonical_length, 2U);
+  BodyHash relaxed = compute_body_hash("\r\n\r\n", BodyHashKey{Canon::relaxed, HashAlg::sha256, std::nullopt}, d);
+  EXPECT_EQ(hex(relaxed.digest, relaxed.size), kSha256Empty);
+  EXPECT_EQ(relaxed.canonical_length, 0U);
+  BodyHash sha1 = compute_body_hash("\n\n", BodyHashKey{Canon::simple, HashAlg::sha1, std::nullopt}, d);
+  EXPECT_EQ(sha1.size, 20U);
+  EXPECT_EQ(hex(sha1.digest, sha1.size), kSha1Crlf);
+}
+
+TEST(BodyHash, LengthLimitHashesPrefixAndReportsWholeLength) {
+  Digest d;
+  // Canonical body "abc\r\nmore\r\n" (11 bytes); l=3 hashes "abc".
+  BodyHash bh = compute_body_hash("abc  \nmore\n\n", BodyHashKey{Canon::relaxed, HashAlg::sha256, 3}, d);
+  EXPECT_EQ(hex(bh.digest, bh.size), kSha256Abc);
+  EXPECT_EQ(bh.canonical_length, 11U);
+  // l= beyond the body hashes the whole canonical body.
+  BodyHash whole = compute_body_hash("", BodyHashKey{Canon::simple, HashAlg::sha256, 1000}, d);
+  EXPECT_EQ(hex(whole.digest, whole.size), kSha256Crlf);
+}
+
+TEST(BodyHash, BareLfBodyHashesLikeCrlfBody) {
+  Digest d;
+  const BodyHashKey key{Canon::simple, HashAlg::sha256, std::nullopt};
+  const BodyHash lf = compute_body_hash("Hi.\n\nJoe.\n\n", key, d);
+  const BodyHash crlf = compute_body_hash("Hi.\r\n\r\nJoe.\r\n", key, d);
+  EXPECT_EQ(hex(lf.digest, lf.size), hex(crlf.digest, crlf.size));
+  EXPECT_EQ(lf.canonical_length, 13U);
+}
+
+}  // namespace
+}  // namespace dkimscan::engine
