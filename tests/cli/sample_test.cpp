@@ -1,0 +1,57 @@
+// The bundled sample (datasets/sample) verifies exactly as its generator meant each message to:
+// the README's first command runs this same verification.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kSample = fs::path(DKIMSCAN_SOURCE_DIR) / "datasets" / "sample";
+
+std::string run(const std::string& command, int& exit_code) {
+  std::string output;
+  FILE* pipe = popen(command.c_str(), "r");
+  char buffer[65536];
+  for (std::size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, n);
+  int status = pclose(pipe);
+  exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return output;
+}
+
+TEST(Sample, EveryMessageGetsItsIntendedResult) {
+  std::map<std::string, std::string> expected;
+  std::ifstream rows(kSample / "expected.jsonl");
+  for (std::string line; std::getline(rows, line);) {
+    auto row = nlohmann::json::parse(line);
+    expected[(kSample / row["file"].get<std::string>()).string()] = row["result"];
+  }
+  ASSERT_EQ(expected.size(), 100u);
+
+  int exit_code = 0;
+  std::string output = run(std::string(DKIMSCAN_BINARY) + " verify --format jsonl --keys " +
+                               (kSample / "keys.zone").string() + " " + (kSample / "messages").string(),
+                           exit_code);
+  EXPECT_EQ(exit_code, 1);  // the sample holds tampered messages on purpose
+  std::size_t messages = 0;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    auto object = nlohmann::json::parse(line);
+    if (object["type"] == "summary") {
+      EXPECT_EQ(object["messages"], 100);
+      continue;
+    }
+    ++messages;
+    const std::string source = object["source"];
+    ASSERT_TRUE(expected.count(source)) << source;
+    EXPECT_EQ(object["result"], expected[source]) << source;
+  }
+  EXPECT_EQ(messages, 100u);
+}
+
+}  // namespace
