@@ -125,11 +125,9 @@ void KeyFileProvider::load_text(std::string_view text, std::string_view origin) 
 }
 
 const KeyFileEntry* KeyFileProvider::find(std::string_view name) const noexcept {
-  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
-  bool lower = true;
-  for (const char c : name) lower = lower && !(c >= 'A' && c <= 'Z');
   try {
-    const auto it = lower ? entries_.find(name) : entries_.find(lower_name(name));
+    std::string storage;
+    const auto it = entries_.find(canonical_name(name, storage));
     return it == entries_.end() ? nullptr : &it->second;
   } catch (...) {  // std::bad_alloc from lower_name
     return nullptr;

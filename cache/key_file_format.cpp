@@ -128,6 +128,17 @@ std::string lower_name(std::string_view name) {
   return out;
 }
 
+std::string_view canonical_name(std::string_view name, std::string& storage) {
+  if (name.size() > 1 && name.back() == '.') name.remove_suffix(1);
+  for (const char c : name) {
+    if (c >= 'A' && c <= 'Z') {
+      storage = lower_name(name);
+      return storage;
+    }
+  }
+  return name;
+}
+
 KeyLine parse_key_line(std::string_view line) noexcept {
   try {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -208,7 +219,13 @@ std::string format_key_meta(const KeyLineMeta& meta) {
   std::string out;
   if (meta.ttl) out += " ttl=" + std::to_string(*meta.ttl);
   if (meta.queried) out += " queried=" + std::to_string(*meta.queried);
-  if (!meta.server.empty()) out += " server=" + meta.server;
+  if (!meta.server.empty()) {
+    std::string server = meta.server;  // one token: white space would split it
+    for (char& c : server) {
+      if (static_cast<unsigned char>(c) <= 0x20) c = '_';
+    }
+    out += " server=" + server;
+  }
   if (meta.reason == engine::Reason::key_dns_timeout) out += " reason=timeout";
   if (meta.reason == engine::Reason::key_dns_servfail) out += " reason=servfail";
   if (meta.escaped) out += " escaped=1";

@@ -58,4 +58,9 @@ std::string format_key_meta(const KeyLineMeta& meta);
 // Lower-cases ASCII letters of a DNS name (DNS names compare case-insensitively, RFC 4343).
 std::string lower_name(std::string_view name);
 
+// The canonical form of a looked-up name (lower case, no trailing dot): name itself when it is
+// already canonical (no allocation), else a copy made in storage.
+// LIFETIME: the result may point into name or into storage.
+std::string_view canonical_name(std::string_view name, std::string& storage);
+
 }  // namespace dkimscan::cache

@@ -1,0 +1,128 @@
+// File: key_recorder.cpp
+// Key snapshots: each name once, its metadata on a "#@" line before its first record line, values
+// that a line cannot hold verbatim written with escaped=1 (cache/KEYFILE.md).
+#include "cache/key_recorder.h"
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace dkimscan::cache {
+namespace {
+
+constexpr std::string_view kHeader =
+    "# dkimscan key snapshot (cache/KEYFILE.md); replay with --keys FILE\n";
+
+bool writable_name(std::string_view name) noexcept {
+  if (name.empty() || name.front() == '#') return false;
+  for (const char c : name) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte == 0x7f) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+RecordedAnswer recorded_answer(const engine::KeySet& keys, std::vector<std::string> txt,
+                               KeyLineMeta meta) {
+  RecordedAnswer answer;
+  answer.meta = std::move(meta);
+  answer.meta.escaped = false;
+  answer.meta.reason = engine::Reason::ok;
+  answer.meta.detail.clear();
+  switch (keys.lookup) {
+    case engine::Reason::ok:
+      answer.kind = KeyLineKind::record;
+      answer.txt = std::move(txt);
+      break;
+    case engine::Reason::key_dns_timeout:
+    case engine::Reason::key_dns_servfail:
+      answer.kind = KeyLineKind::tempfail;
+      answer.text = keys.detail;
+      answer.meta.reason = keys.lookup;
+      break;
+    default:  // key_not_found: RFC 6376 §6.1.2, no key record
+      answer.kind = KeyLineKind::nxdomain;
+      answer.meta.detail = keys.detail;
+      break;
+  }
+  return answer;
+}
+
+std::string format_recorded(std::string_view name, const RecordedAnswer& answer) {
+  if (!writable_name(name)) return {};
+  std::string out;
+  const std::string line_start = std::string(name) + " ";
+  if (answer.kind == KeyLineKind::nxdomain) {
+    out += format_key_meta(answer.meta);
+    out += line_start + "!NXDOMAIN\n";
+  } else if (answer.kind == KeyLineKind::tempfail) {
+    out += format_key_meta(answer.meta);
+    std::string text = answer.text;
+    for (char& c : text) {
+      if (static_cast<unsigned char>(c) < 0x20) c = ' ';  // the text must stay on its line
+    }
+    out += line_start + "!TEMPFAIL " + text + "\n";
+  } else {
+    for (std::size_t i = 0; i < answer.txt.size(); ++i) {
+      KeyLineMeta meta = i == 0 ? answer.meta : KeyLineMeta{};
+      meta.escaped = key_value_needs_escape(answer.txt[i]);
+      out += format_key_meta(meta);
+      out += line_start + (meta.escaped ? escape_key_value(answer.txt[i]) : answer.txt[i]) + "\n";
+    }
+  }
+  return out;
+}
+
+KeyRecorder::KeyRecorder(const std::string& path) : path_(path) {
+  file_ = std::fopen(path.c_str(), "wb");
+  if (file_ == nullptr) {
+    throw std::runtime_error(path + ": cannot create the key snapshot: " + std::strerror(errno));
+  }
+  failed_ = std::fwrite(kHeader.data(), 1, kHeader.size(), file_) != kHeader.size();
+}
+
+KeyRecorder::~KeyRecorder() {
+  if (file_ != nullptr) std::fclose(file_);
+}
+
+KeyRecorder::Shard& KeyRecorder::shard_for(std::string_view name) const {
+  return shards_[NameHash{}(name) % kShards];
+}
+
+bool KeyRecorder::recorded(std::string_view name) const {
+  Shard& shard = shard_for(name);
+  std::lock_guard lock(shard.mutex);
+  return shard.names.contains(name);
+}
+
+void KeyRecorder::record(std::string_view name, const RecordedAnswer& answer) noexcept {
+  try {
+    Shard& shard = shard_for(name);
+    {
+      std::lock_guard lock(shard.mutex);
+      if (!shard.names.emplace(name).second) return;
+    }
+    const std::string text = format_recorded(name, answer);
+    count_.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard lock(file_mutex_);
+    if (file_ == nullptr || text.empty()) return;
+    if (std::fwrite(text.data(), 1, text.size(), file_) != text.size()) failed_ = true;
+  } catch (...) {  // std::bad_alloc: the snapshot is incomplete, say so at the end
+    std::lock_guard lock(file_mutex_);
+    failed_ = true;
+  }
+}
+
+void KeyRecorder::finish() {
+  std::lock_guard lock(file_mutex_);
+  if (file_ == nullptr) return;
+  const bool close_failed = std::fclose(file_) != 0;
+  file_ = nullptr;
+  if (failed_ || close_failed) {
+    throw std::runtime_error(path_ + ": the key snapshot could not be written completely");
+  }
+}
+
+}  // namespace dkimscan::cache

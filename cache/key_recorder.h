@@ -1,0 +1,73 @@
+// File: key_recorder.h
+// --record-keys FILE: writes every key answer the run used, once per name, in the key-file format
+// with "#@" metadata (cache/KEYFILE.md), so that --keys FILE replays the run offline. A KeySet holds
+// parsed keys, not TXT text, so the layers that see raw answers (key files, the DNS cache) report
+// them here; record() is thread-safe and cheap for names already written (a sharded seen-set).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "cache/key_file.h"
+#include "cache/key_file_format.h"
+
+namespace dkimscan::cache {
+
+// One answer as a snapshot stores it.
+struct RecordedAnswer {
+  KeyLineKind kind = KeyLineKind::record;  // record, nxdomain or tempfail
+  std::vector<std::string> txt;            // record: the TXT values, in answer order
+  std::string text;                        // tempfail: the text after !TEMPFAIL
+  KeyLineMeta meta;                        // ttl, queried, server, reason, detail
+};
+
+// The snapshot form of a looked-up KeySet: ok → its TXT values; key_not_found → !NXDOMAIN with
+// the detail kept; key_dns_timeout / key_dns_servfail → !TEMPFAIL with reason= and the detail.
+RecordedAnswer recorded_answer(const engine::KeySet& keys, std::vector<std::string> txt,
+                               KeyLineMeta meta);
+
+// The lines of one name (with their "#@" lines); empty when the name cannot be written (white
+// space or control bytes in it, or a leading '#').
+std::string format_recorded(std::string_view name, const RecordedAnswer& answer);
+
+class KeyRecorder {
+ public:
+  // Creates (truncates) path; throws std::runtime_error when it cannot.
+  explicit KeyRecorder(const std::string& path);
+  ~KeyRecorder();
+  KeyRecorder(const KeyRecorder&) = delete;
+  KeyRecorder& operator=(const KeyRecorder&) = delete;
+
+  // True when name was already recorded (then there is no need to build its RecordedAnswer).
+  bool recorded(std::string_view name) const;
+  // Writes name's answer unless it was written before. Thread-safe; never throws (an I/O error
+  // is remembered and reported by finish()).
+  void record(std::string_view name, const RecordedAnswer& answer) noexcept;
+  // Flushes and closes the file; throws std::runtime_error on an I/O error. Idempotent.
+  void finish();
+
+  std::size_t names_recorded() const noexcept { return count_.load(std::memory_order_relaxed); }
+
+ private:
+  static constexpr std::size_t kShards = 16;
+  struct Shard {
+    mutable std::mutex mutex;
+    std::unordered_set<std::string, NameHash, std::equal_to<>> names;
+  };
+  Shard& shard_for(std::string_view name) const;
+
+  std::string path_;
+  mutable std::array<Shard, kShards> shards_;
+  std::mutex file_mutex_;
+  std::FILE* file_ = nullptr;  // guarded by file_mutex_
+  bool failed_ = false;        // guarded by file_mutex_
+  std::atomic<std::size_t> count_{0};
+};
+
+}  // namespace dkimscan::cache
