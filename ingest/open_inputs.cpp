@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include "ingest/archive_source.h"
 #include "ingest/file_bytes.h"
 #include "ingest/mbox_source.h"
 #include "ingest/mbox_split.h"
@@ -75,9 +76,9 @@ class InputsSource final : public MessageSource {
       case FileBytes::Kind::error:
         set_error_item(out, std::move(item.path), bytes.error, std::move(bytes.error_detail));
         return true;
-      case FileBytes::Kind::stream:
-        set_error_item(out, std::move(item.path), IngestError::too_large, "streaming not yet supported");
-        return true;
+      case FileBytes::Kind::stream:  // a pipe, or too large to buffer and not mappable
+        current_ = open_archive_path(std::move(item.path), options_);
+        return false;
       case FileBytes::Kind::bytes:
         break;
     }
@@ -89,6 +90,10 @@ class InputsSource final : public MessageSource {
       set_error_item(out, std::move(path), IngestError::empty, "zero bytes");
       return true;
     }
+    if (looks_packed(bytes.bytes)) {
+      current_ = open_archive_memory(std::move(path), std::move(bytes), options_);
+      return false;
+    }
     if (looks_like_mbox(bytes.bytes)) {
       current_ = open_mbox_view(std::move(path), std::move(bytes), options_);
       return false;
@@ -97,13 +102,10 @@ class InputsSource final : public MessageSource {
     return true;
   }
 
-  bool start_stdin(InputMessage& out) {
-    FileBytes bytes = read_fd_bytes(STDIN_FILENO, options_.max_message_bytes);
-    if (bytes.kind == FileBytes::Kind::error) {
-      set_error_item(out, "-", bytes.error, std::move(bytes.error_detail));
-      return true;
-    }
-    return start_bytes("-", std::move(bytes), out);
+  // Standard input is streamed through libarchive too, so "gzip -dc"-able input works as well.
+  bool start_stdin(InputMessage&) {
+    current_ = open_archive_fd("-", STDIN_FILENO, options_, options_.stdin_format);
+    return false;
   }
 
   PathWalker walker_;

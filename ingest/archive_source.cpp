@@ -1,0 +1,294 @@
+// File: ingest/archive_source.cpp
+// libarchive in one streaming pass. Only the formats and filters dkimscan means to read are
+// enabled (no external filter programs); "raw" turns a lone compressed file into one entry. Each
+// entry is sniffed from its first 64 KiB: an mbox goes to the streaming splitter, a nested
+// compressed file or archive to one more ArchiveSource (one level only), anything else is one
+// message, buffered up to max_message_bytes.
+#include "ingest/archive_source.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <cstring>
+
+#include "ingest/byte_reader.h"
+#include "ingest/mbox_source.h"
+#include "ingest/mbox_split.h"
+#include "ingest/message_check.h"
+
+namespace dkimscan::ingest {
+
+namespace {
+
+constexpr int kMaxDepth = 2;                // an archive inside an archive, and no deeper
+constexpr std::size_t kSniffBytes = 64u << 10;
+constexpr std::size_t kBlock = 64u << 10;
+
+std::string archive_text(archive* a) {
+  const char* s = archive_error_string(a);
+  return s ? s : "unknown libarchive error";
+}
+
+// Entries that are not mail in a packed Maildir: deliveries in progress (tmp/), hidden files,
+// and the index and control files of dovecot and courier.
+bool skip_entry(std::string_view path) {
+  const std::size_t slash = path.rfind('/');
+  const std::string_view base = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  if (base.empty() || base[0] == '.') return true;
+  if (base.starts_with("dovecot") || base.starts_with("courierimap") || base == "maildirfolder" ||
+      base == "subscriptions") {
+    return true;
+  }
+  if (slash == std::string_view::npos) return false;
+  const std::string_view dir = path.substr(0, slash);
+  const std::size_t up = dir.rfind('/');
+  return (up == std::string_view::npos ? dir : dir.substr(up + 1)) == "tmp";
+}
+
+// The data of the current entry of an archive.
+// After a read error libarchive's state is fatal: *failed tells the owner to stop there.
+class EntryReader final : public ByteReader {
+ public:
+  EntryReader(archive* a, bool* failed) noexcept : a_(a), failed_(failed) {}
+  long read(char* buffer, std::size_t n) override {
+    const la_ssize_t got = archive_read_data(a_, buffer, n);
+    if (got >= 0) return static_cast<long>(got);
+    detail_ = archive_text(a_);
+    *failed_ = true;
+    return -1;
+  }
+  IngestError error() const override { return IngestError::truncated; }
+  std::string error_detail() const override { return detail_; }
+
+ private:
+  archive* a_;
+  bool* failed_;
+  std::string detail_;
+};
+
+// First the bytes already read for sniffing, then the rest of the stream.
+class PrefixedReader final : public ByteReader {
+ public:
+  PrefixedReader(std::string prefix, std::unique_ptr<ByteReader> rest)
+      : prefix_(std::move(prefix)), rest_(std::move(rest)) {}
+  long read(char* buffer, std::size_t n) override {
+    if (pos_ < prefix_.size()) {
+      n = std::min(n, prefix_.size() - pos_);
+      std::memcpy(buffer, prefix_.data() + pos_, n);
+      pos_ += n;
+      return static_cast<long>(n);
+    }
+    return rest_->read(buffer, n);
+  }
+  IngestError error() const override { return rest_->error(); }
+  std::string error_detail() const override { return rest_->error_detail(); }
+
+ private:
+  std::string prefix_;
+  std::size_t pos_ = 0;
+  std::unique_ptr<ByteReader> rest_;
+};
+
+// Reads up to limit bytes of the current entry into out; false (with detail) on a read error.
+bool read_entry(archive* a, std::size_t limit, std::string& out, std::string& detail) {
+  while (out.size() < limit) {
+    const std::size_t old = out.size();
+    out.resize(old + std::min(kBlock, limit - old));
+    const la_ssize_t got = archive_read_data(a, out.data() + old, out.size() - old);
+    out.resize(old + (got > 0 ? static_cast<std::size_t>(got) : 0));
+    if (got < 0) {
+      detail = archive_text(a);
+      return false;
+    }
+    if (got == 0) break;
+  }
+  return true;
+}
+
+void set_error(InputMessage& out, std::string source, IngestError error, std::string detail) {
+  out = InputMessage{};
+  out.source = std::move(source);
+  out.error = error;
+  out.error_detail = std::move(detail);
+}
+
+class ArchiveSource final : public MessageSource {
+ public:
+  ArchiveSource(std::string name, const IngestOptions& options, StdinFormat entries, int depth)
+      : name_(std::move(name)), options_(options), entries_format_(entries), depth_(depth),
+        a_(archive_read_new()) {
+    // RFC-free zone: these are the containers mail archives come in (ingest/README.md).
+    archive_read_support_filter_gzip(a_);
+    archive_read_support_filter_bzip2(a_);
+    archive_read_support_filter_xz(a_);
+    archive_read_support_filter_lzma(a_);
+    archive_read_support_filter_zstd(a_);
+    archive_read_support_format_tar(a_);
+    archive_read_support_format_zip(a_);
+    archive_read_support_format_empty(a_);
+    archive_read_support_format_raw(a_);
+  }
+  ~ArchiveSource() override {
+    current_.reset();  // its EntryReader points into a_
+    archive_read_free(a_);
+  }
+
+  void open_memory(FileBytes bytes) {
+    memory_ = std::move(bytes);
+    check_open(archive_read_open_memory(a_, memory_.bytes.data(), memory_.bytes.size()));
+  }
+  void open_path(const std::string& path) { check_open(archive_read_open_filename(a_, path.c_str(), kBlock)); }
+  void open_fd(int fd) { check_open(archive_read_open_fd(a_, fd, kBlock)); }
+  void open_reader(std::unique_ptr<ByteReader> reader) {
+    upstream_ = std::move(reader);
+    check_open(archive_read_open(a_, this, nullptr, &ArchiveSource::upstream_read, nullptr));
+  }
+
+  bool next(InputMessage& out) override {
+    for (;;) {
+      if (current_) {
+        if (current_->next(out)) return true;
+        current_.reset();
+      }
+      if (done_) return false;
+      if (!open_error_.empty()) {
+        done_ = true;
+        set_error(out, name_, IngestError::unreadable, std::move(open_error_));
+        return true;
+      }
+      archive_entry* entry = nullptr;
+      const int status = archive_read_next_header(a_, &entry);
+      if (status == ARCHIVE_EOF) {
+        done_ = true;
+        if (entries_ > 0) return false;
+        set_error(out, name_, IngestError::empty, "no messages in the archive");
+        return true;
+      }
+      if (status < ARCHIVE_WARN) {  // a damaged or truncated archive: report it and stop here
+        done_ = true;
+        set_error(out, name_, opened_ ? IngestError::truncated : IngestError::unreadable, archive_text(a_));
+        return true;
+      }
+      opened_ = true;
+      if (archive_entry_filetype(entry) != AE_IFREG) continue;
+      const bool raw = archive_format(a_) == ARCHIVE_FORMAT_RAW;
+      const char* path = archive_entry_pathname(entry);
+      if (!raw && skip_entry(path ? path : "")) continue;
+      ++entries_;
+      if (start_entry(raw ? name_ : name_ + "!" + (path ? path : ""), out)) return true;
+    }
+  }
+
+ private:
+  static la_ssize_t upstream_read(archive*, void* client, const void** buffer) {
+    auto* self = static_cast<ArchiveSource*>(client);
+    self->upstream_buffer_.resize(kBlock);
+    const long n = self->upstream_->read(self->upstream_buffer_.data(), kBlock);
+    *buffer = self->upstream_buffer_.data();
+    if (n < 0) {
+      archive_set_error(self->a_, EIO, "%s", self->upstream_->error_detail().c_str());
+      return ARCHIVE_FATAL;
+    }
+    return n;
+  }
+
+  void check_open(int status) {
+    if (status != ARCHIVE_OK && status != ARCHIVE_WARN) open_error_ = archive_text(a_);
+  }
+
+  // One entry: fills out (true) or sets current_ to a reader of its messages (false).
+  bool start_entry(std::string source, InputMessage& out) {
+    std::string head;
+    std::string detail;
+    if (!read_entry(a_, kSniffBytes, head, detail)) {
+      done_ = true;
+      set_error(out, std::move(source), IngestError::truncated, std::move(detail));
+      return true;
+    }
+    if (head.empty()) {
+      set_error(out, std::move(source), IngestError::empty, "zero bytes");
+      return true;
+    }
+    if (entries_format_ != StdinFormat::message) {
+      if (depth_ + 1 < kMaxDepth && looks_packed(head)) {
+        auto nested = std::make_unique<ArchiveSource>(source, options_, entries_format_, depth_ + 1);
+        nested->open_reader(std::make_unique<PrefixedReader>(std::move(head), std::make_unique<EntryReader>(a_, &done_)));
+        current_ = std::move(nested);
+        return false;
+      }
+      if (looks_like_mbox(head)) {
+        current_ = open_mbox_stream(std::move(source), std::move(head), std::make_unique<EntryReader>(a_, &done_), options_);
+        return false;
+      }
+      if (entries_format_ == StdinFormat::mbox) {
+        set_error(out, std::move(source), IngestError::not_a_message, "not an mbox: no From_ line at the start");
+        return true;
+      }
+    }
+    return whole_message(std::move(source), std::move(head), out);
+  }
+
+  bool whole_message(std::string source, std::string head, InputMessage& out) {
+    auto owned = std::make_shared<std::string>(std::move(head));
+    std::string detail;
+    if (!read_entry(a_, options_.max_message_bytes + 1, *owned, detail)) {
+      done_ = true;
+      set_error(out, std::move(source), IngestError::truncated, std::move(detail));
+      return true;
+    }
+    if (owned->size() > options_.max_message_bytes) {
+      set_error(out, std::move(source), IngestError::too_large,
+                "entry larger than " + std::to_string(options_.max_message_bytes) + " bytes");
+      return true;
+    }
+    out = InputMessage{};
+    out.source = std::move(source);
+    out.bytes = *owned;
+    out.storage = std::move(owned);
+    out.error = check_message(out.bytes, options_.max_header_line, out.error_detail);
+    return true;
+  }
+
+  std::string name_;
+  IngestOptions options_;
+  StdinFormat entries_format_;
+  int depth_;
+  archive* a_;
+  FileBytes memory_;                        // LIFETIME: a_ reads from it when opened on memory
+  std::unique_ptr<ByteReader> upstream_;    // a_ reads from it when nested
+  std::string upstream_buffer_;
+  std::unique_ptr<MessageSource> current_;  // an mbox entry or a nested archive
+  std::uint64_t entries_ = 0;
+  bool opened_ = false;
+  std::string open_error_;  // why archive_read_open failed (reported once, first)
+  bool done_ = false;  // the end, or an error after which libarchive cannot go on
+};
+
+}  // namespace
+
+bool looks_packed(std::string_view b) noexcept {
+  return b.starts_with("\x1f\x8b") || b.starts_with("BZh") || b.starts_with(std::string_view("\xfd" "7zXZ\0", 6)) ||
+         b.starts_with("\x28\xb5\x2f\xfd") || b.starts_with("PK\x03\x04") || b.starts_with("PK\x05\x06") ||
+         (b.size() >= 262 && b.substr(257, 5) == "ustar");
+}
+
+std::unique_ptr<MessageSource> open_archive_memory(std::string name, FileBytes bytes, const IngestOptions& options) {
+  auto source = std::make_unique<ArchiveSource>(std::move(name), options, StdinFormat::auto_detect, 0);
+  source->open_memory(std::move(bytes));
+  return source;
+}
+
+std::unique_ptr<MessageSource> open_archive_path(std::string path, const IngestOptions& options) {
+  auto source = std::make_unique<ArchiveSource>(path, options, StdinFormat::auto_detect, 0);
+  source->open_path(path);
+  return source;
+}
+
+std::unique_ptr<MessageSource> open_archive_fd(std::string name, int fd, const IngestOptions& options,
+                                               StdinFormat entries) {
+  auto source = std::make_unique<ArchiveSource>(std::move(name), options, entries, 0);
+  source->open_fd(fd);
+  return source;
+}
+
+}  // namespace dkimscan::ingest

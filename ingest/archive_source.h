@@ -1,0 +1,32 @@
+// File: ingest/archive_source.h
+// Compressed files (.gz .bz2 .xz .zst) and packed archives (.tar, .tar.*, .zip) read in one
+// streaming pass with libarchive: nothing is unpacked to disk, and at most one message (or a
+// bounded mbox window) is held at a time. Entries are Maildir files, message files or mbox files,
+// told apart by their first bytes like plain files are; a compressed entry is opened once more.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "ingest/file_bytes.h"
+#include "ingest/ingest_options.h"
+#include "ingest/input_message.h"
+
+namespace dkimscan::ingest {
+
+// True when bytes start with the magic of gzip, bzip2, xz, zstd, zip or (at offset 257) tar.
+bool looks_packed(std::string_view bytes) noexcept;
+
+// name is the path; an entry's source is "name!entry/path" ("name" for a single compressed file),
+// then "#N" for the N-th message of an mbox. entries says what an entry holds (StdinFormat's
+// words: auto_detect sniffs each entry).
+std::unique_ptr<MessageSource> open_archive_memory(std::string name, FileBytes bytes,
+                                                   const IngestOptions& options);
+// Streams the file at path (a pipe, or a file too large to buffer that could not be mapped).
+std::unique_ptr<MessageSource> open_archive_path(std::string path, const IngestOptions& options);
+// fd is read to its end (not closed: the caller owns it), any compression or none at all.
+std::unique_ptr<MessageSource> open_archive_fd(std::string name, int fd, const IngestOptions& options,
+                                               StdinFormat entries);
+
+}  // namespace dkimscan::ingest
