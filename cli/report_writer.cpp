@@ -75,6 +75,9 @@ class TextWriter final : public ReportWriter {
     double seconds = info.pipeline.seconds;
     fmt::format_to(out, "\ntime:       {:.3f} s, {:.0f} messages/s, {:.1f} MB/s\n", seconds,
                    seconds > 0 ? s.messages / seconds : 0.0, seconds > 0 ? info.pipeline.bytes / seconds / 1e6 : 0.0);
+    const engine::PipelineStats& p = info.pipeline;
+    fmt::format_to(out, "stages:     read {:.3f} s, verify {:.3f} s (over {} threads), output {:.3f} s\n",
+                   p.read_seconds, p.verify_seconds, p.threads, p.emit_seconds);
     if (!info.key_stats_text.empty()) fmt::format_to(out, "keys:       {}\n", info.key_stats_text);
     write({text.data(), text.size()});
   }
@@ -128,7 +131,10 @@ class JsonLinesWriter final : public ReportWriter {
       }
       text.push_back('}');
     }
-    fmt::format_to(out, ",\"bytes\":{},\"seconds\":{:.6f}", info.pipeline.bytes, info.pipeline.seconds);
+    const engine::PipelineStats& p = info.pipeline;
+    fmt::format_to(out, ",\"bytes\":{},\"seconds\":{:.6f},\"threads\":{}", p.bytes, p.seconds, p.threads);
+    fmt::format_to(out, ",\"stage_seconds\":{{\"read\":{:.6f},\"verify\":{:.6f},\"output\":{:.6f}}}", p.read_seconds,
+                   p.verify_seconds, p.emit_seconds);
     if (!info.key_stats_json.empty()) fmt::format_to(out, ",{}", info.key_stats_json);
     fmt::format_to(out, ",\"exit_code\":{}}}\n", s.exit_code());
     write({text.data(), text.size()});

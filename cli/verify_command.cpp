@@ -8,6 +8,7 @@
 
 #include "cache/key_file.h"
 #include "cli/exit_codes.h"
+#include "cli/progress.h"
 #include "cli/report_writer.h"
 #include "cli/time_arg.h"
 #include "engine/pipeline.h"
@@ -46,7 +47,8 @@ void add_verify_command(CLI::App& app, VerifyArgs& args) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   cmd->add_option("--threads,-j", args.threads, "Worker threads (0: all cores)")->capture_default_str();
-  cmd->add_flag("--quiet,-q", args.quiet, "No progress or summary on the terminal");
+  cmd->add_flag("--quiet,-q", args.quiet,
+                "No progress line (shown on a terminal: messages, MB, messages/s, ETA) and no text summary");
   cmd->add_option("--mbox-format", args.mbox_format, "mbox variant: auto, mboxo, mboxrd, mboxcl, mboxcl2")
       ->capture_default_str();
   cmd->add_option("--stdin-format", args.stdin_format, "What '-' holds: auto, message, mbox")->capture_default_str();
@@ -92,7 +94,12 @@ int run_verify(const VerifyArgs& args) {
   engine::PipelineOptions pipeline;
   pipeline.threads = args.threads;
   RunInfo info;
-  info.pipeline = engine::run_pipeline(*source, verifier, keys, *writer, pipeline);
+  if (!args.quiet && ProgressSink::wanted()) {
+    ProgressSink progress(*writer, ProgressSink::known_input_size(args.paths));
+    info.pipeline = engine::run_pipeline(*source, verifier, keys, progress, pipeline);
+  } else {
+    info.pipeline = engine::run_pipeline(*source, verifier, keys, *writer, pipeline);
+  }
   info.policy = std::string(engine::policy_name(verifier.options().policy));
   if (!(args.quiet && args.format == "text")) writer->write_summary(info);
   if (std::fflush(stdout) != 0) return kExitIoError;

@@ -40,10 +40,16 @@ struct PipelineOptions {
   Reverifier reverify;                // empty: none
 };
 
+// Totals and time by stage. Stage times add up the time each stage spent, over all threads, so
+// verify_seconds / seconds shows how many workers were busy on average.
 struct PipelineStats {
   std::uint64_t messages = 0;
   std::uint64_t bytes = 0;
-  double seconds = 0;
+  double seconds = 0;         // wall clock of the whole run
+  double read_seconds = 0;    // ingest: splitting, mapping, reading
+  double verify_seconds = 0;  // parse, canonicalize, hash, key lookup, signature checks
+  double emit_seconds = 0;    // formatting and writing results
+  unsigned threads = 0;
 };
 
 PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifier, KeyProvider& keys,
