@@ -28,6 +28,10 @@ enum class IngestError : std::uint8_t {
 
 std::string_view ingest_error_code(IngestError e) noexcept;
 
+// The container a message was stored in, which says what storing it may have changed (the mbox
+// variants quote "From " lines; see ingest/repair.h). file: a message file, Maildir or archive entry.
+enum class Container : std::uint8_t { file, mboxo, mboxrd, mboxcl, mboxcl2 };
+
 struct InputMessage {
   // LIFETIME: bytes points into storage (a memory mapping or a buffer) and stays valid as long
   // as this InputMessage (or a copy of storage) lives.
@@ -37,6 +41,7 @@ struct InputMessage {
   std::uint64_t offset = 0;  // byte offset of the message in its file (0 for single files)
   IngestError error = IngestError::none;
   std::string error_detail;  // for people: the errno text, the offending offset, ...
+  Container container = Container::file;
 };
 
 // What a source has handed on so far: every item is counted once, read + errored = items.

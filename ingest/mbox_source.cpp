@@ -24,6 +24,17 @@ MboxFormat choose_format(const IngestOptions& options, std::string_view prefix, 
   return detect_mbox_format(prefix.substr(0, kDetectBytes), eof || prefix.size() <= kDetectBytes);
 }
 
+Container container_of(MboxFormat format) noexcept {
+  switch (format) {
+    case MboxFormat::mboxrd: return Container::mboxrd;
+    case MboxFormat::mboxcl: return Container::mboxcl;
+    case MboxFormat::mboxcl2: return Container::mboxcl2;
+    case MboxFormat::mboxo:
+    case MboxFormat::auto_detect: break;
+  }
+  return Container::mboxo;
+}
+
 std::string item_name(const std::string& name, std::uint64_t number) {
   return name + "#" + std::to_string(number);
 }
@@ -33,10 +44,11 @@ std::string item_name(const std::string& name, std::uint64_t number) {
 // unless mboxrd un-quoting must rewrite them.
 void emit(InputMessage& out, std::string source, std::uint64_t offset, std::string_view window,
           const MboxCut& cut, const std::shared_ptr<const void>& storage, bool copy,
-          const IngestOptions& options) {
+          const IngestOptions& options, MboxFormat format) {
   out = InputMessage{};
   out.source = std::move(source);
   out.offset = offset;
+  out.container = container_of(format);
   std::string_view message = window.substr(cut.begin, cut.end - cut.begin);
   if (cut.unquote || copy) {
     if (message.size() > options.max_message_bytes) {
@@ -73,7 +85,7 @@ class MboxViewSource final : public MessageSource {
     MboxCut cut;
     if (splitter_.cut(file_.bytes, at_, true, cut) != CutStatus::message) return false;
     emit(out, item_name(name_, options_.mbox_index_base + count_++), cut.begin, file_.bytes, cut,
-         file_.storage, false, options_);
+         file_.storage, false, options_, splitter_.format());
     at_ = cut.next;
     release_behind(cut.begin);
     return true;
@@ -118,7 +130,7 @@ class MboxStreamSource final : public MessageSource {
       if (status == CutStatus::end) return report_failure(out);
       if (status == CutStatus::message) {
         emit(out, item_name(name_, options_.mbox_index_base + count_++), base_ + cut.begin, buffer_, cut,
-             nullptr, true, options_);
+             nullptr, true, options_, splitter_.format());
         if (failed_ != IngestError::none && cut.next == buffer_.size()) mark_failure(out);
         at_ = cut.next;
         return true;

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ingest/ingest_options.h"
 #include "ingest/input_message.h"
 #include "ingest/open_inputs.h"
 
@@ -66,6 +67,42 @@ inline bool shell(const std::string& command) { return std::system(command.c_str
 inline std::string make_message(std::string_view subject, std::string_view body) {
   return "From: a@example.com\nTo: b@example.org\nSubject: " + std::string(subject) + "\n\n" +
          std::string(body);
+}
+
+// Quotes the lines of message the way an mbox writer of format does (mboxo/mboxcl: "From " →
+// ">From "; mboxrd: ">*From " gets one more '>'; mboxcl2: nothing).
+inline std::string quote_for(std::string_view message, MboxFormat format) {
+  std::string out;
+  std::size_t line = 0;
+  while (line < message.size()) {
+    std::size_t nl = message.find('\n', line);
+    std::size_t end = nl == std::string_view::npos ? message.size() : nl + 1;
+    std::string_view text = message.substr(line, end - line);
+    std::size_t j = 0;
+    while (j < text.size() && text[j] == '>') ++j;
+    const bool from = text.substr(j, 5) == "From ";
+    if ((format == MboxFormat::mboxo || format == MboxFormat::mboxcl) && from && j == 0) out += '>';
+    if (format == MboxFormat::mboxrd && from) out += '>';
+    out.append(text);
+    line = end;
+  }
+  return out;
+}
+
+// An mbox archive of messages (LF) in the given variant; mboxcl/cl2 get a Content-Length field
+// appended to the header.
+inline std::string write_mbox(const std::vector<std::string>& messages, MboxFormat format) {
+  std::string out;
+  for (const std::string& m : messages) {
+    std::string stored = quote_for(m, format);
+    if (format == MboxFormat::mboxcl || format == MboxFormat::mboxcl2) {
+      const std::size_t sep = stored.find("\n\n") + 1;
+      const std::string length = "Content-Length: " + std::to_string(stored.size() - sep - 1) + "\n";
+      stored.insert(sep, length);
+    }
+    out += "From sender@example.com Thu Jan  1 00:00:00 2024\n" + stored + "\n";
+  }
+  return out;
 }
 
 }  // namespace dkimscan::ingest::testing

@@ -1,0 +1,137 @@
+// File: ingest/repair.cpp
+// mbox quoting is the one archive change that is both common and exactly reversible once we know
+// which lines it touched: mboxo/mboxcl writers turn "From " into ">From " (so one '>' may be
+// removed), and an mboxrd reader removes one '>' (so one may be put back). Which lines were
+// touched is unknown, so all of them are tried first, then every subset when there are few.
+#include "ingest/repair.h"
+
+#include <cstring>
+
+namespace dkimscan::ingest {
+
+namespace {
+
+constexpr std::size_t kMaxSubsetLines = 3;  // 2^3 - 1 variants at most
+
+// Starts of the lines that match ">From " (exactly one '>': what mboxo quoting produces).
+std::vector<std::size_t> mboxo_quoted_lines(std::string_view m) {
+  std::vector<std::size_t> lines;
+  std::size_t search = 0;
+  while (search < m.size()) {
+    const void* hit = ::memmem(m.data() + search, m.size() - search, ">From ", 6);
+    if (hit == nullptr) break;
+    const std::size_t k = static_cast<std::size_t>(static_cast<const char*>(hit) - m.data());
+    if (k == 0 || m[k - 1] == '\n') lines.push_back(k);
+    search = k + 1;
+  }
+  return lines;
+}
+
+// Starts of the lines that match ">*From " after the header (what an mboxrd reader un-quoted;
+// no header line starts with "From ", and the first line never does).
+std::vector<std::size_t> mboxrd_unquoted_lines(std::string_view m) {
+  std::vector<std::size_t> lines;
+  std::size_t line = m.find('\n');  // the first line is a header field, never a From line
+  while (line != std::string_view::npos && ++line < m.size()) {
+    std::size_t j = line;
+    while (j < m.size() && m[j] == '>') ++j;
+    if (m.substr(j, 5) == "From ") lines.push_back(line);
+    line = m.find('\n', line);
+  }
+  return lines;
+}
+
+// message with one '>' removed (remove) or added (!remove) at each chosen line start.
+std::string rewrite(std::string_view m, const std::vector<std::size_t>& lines, unsigned mask, bool remove) {
+  std::string out;
+  out.reserve(m.size() + lines.size());
+  std::size_t copied = 0;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (!(mask & (1u << i)) && mask != ~0u) continue;
+    out.append(m.substr(copied, lines[i] - copied));
+    copied = lines[i];
+    if (remove) ++copied;  // skip the '>'
+    else out.push_back('>');
+  }
+  out.append(m.substr(copied));
+  return out;
+}
+
+std::string count_text(std::size_t n) { return std::to_string(n) + (n == 1 ? " line)" : " lines)"); }
+
+void add_variants(std::string_view m, const std::vector<std::size_t>& lines, bool remove,
+                  const std::string& what, std::size_t max_variants, std::vector<RepairVariant>& out) {
+  if (lines.empty()) return;
+  out.push_back({what + " (" + count_text(lines.size()), rewrite(m, lines, ~0u, remove)});
+  if (lines.size() < 2 || lines.size() > kMaxSubsetLines) return;
+  const unsigned all = (1u << lines.size()) - 1;
+  for (unsigned mask = all - 1; mask > 0 && out.size() < max_variants; --mask) {
+    const auto n = static_cast<std::size_t>(__builtin_popcount(mask));
+    out.push_back({what + " (" + count_text(n), rewrite(m, lines, mask, remove)});
+  }
+}
+
+bool has_verdict(const engine::MessageResult& r, engine::Verdict v) {
+  for (const auto& s : r.signatures) {
+    if (s.verdict == v) return true;
+  }
+  return false;
+}
+
+// The variant helps: a signature that failed passes, and none that passed stops passing.
+bool repairs(const engine::MessageResult& before, const engine::MessageResult& after) {
+  if (before.signatures.size() != after.signatures.size()) return false;
+  bool fixed = false;
+  for (std::size_t i = 0; i < before.signatures.size(); ++i) {
+    const auto was = before.signatures[i].verdict, now = after.signatures[i].verdict;
+    if (was == engine::Verdict::pass && now != engine::Verdict::pass) return false;
+    if (was == engine::Verdict::fail && now == engine::Verdict::pass) fixed = true;
+  }
+  return fixed;
+}
+
+}  // namespace
+
+std::vector<RepairVariant> repair_variants(std::string_view message, Container container,
+                                           std::size_t max_variants) {
+  std::vector<RepairVariant> out;
+  switch (container) {
+    case Container::file:    // a message saved out of an mboxo store often keeps the quoting
+    case Container::mboxo:
+    case Container::mboxcl:  // mboxcl quotes like mboxo
+      add_variants(message, mboxo_quoted_lines(message), true, "mboxo >From un-quoting", max_variants, out);
+      break;
+    case Container::mboxrd:  // read as mboxrd, but the writer may have quoted like mboxo
+      add_variants(message, mboxrd_unquoted_lines(message), false, "mboxrd un-quoting undone", max_variants, out);
+      break;
+    case Container::mboxcl2:  // no quoting at all
+      break;
+  }
+  if (out.size() > max_variants) out.resize(max_variants);
+  return out;
+}
+
+void repair_failed_signatures(engine::PipelineItem& item, engine::VerifyScratch& scratch,
+                              const engine::Verifier& verifier, engine::KeyProvider& keys) {
+  if (!has_verdict(item.result, engine::Verdict::fail)) return;
+  for (RepairVariant& variant : repair_variants(item.input.bytes, item.input.container)) {
+    // LIFETIME: the result's views point into *owned, which the item keeps if this variant wins.
+    auto owned = std::make_shared<const std::string>(std::move(variant.bytes));
+    engine::MessageResult result;
+    verifier.verify(*owned, keys, scratch, result);
+    if (!repairs(item.result, result)) continue;
+    item.result = std::move(result);
+    item.input.bytes = *owned;
+    item.input.storage = std::move(owned);
+    item.note = "pass after repair: " + variant.label;
+    return;
+  }
+}
+
+engine::Reverifier make_repair_reverifier(const engine::Verifier& verifier, engine::KeyProvider& keys) {
+  return [&verifier, &keys](engine::PipelineItem& item, engine::VerifyScratch& scratch) {
+    repair_failed_signatures(item, scratch, verifier, keys);
+  };
+}
+
+}  // namespace dkimscan::ingest

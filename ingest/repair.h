@@ -1,0 +1,43 @@
+// File: ingest/repair.h
+// Undoing what an archive format may have done to a message, so that a signature that fails on
+// the bytes as stored can be retried on what the signer most likely signed. Only reversible,
+// format-specific damage is tried: mbox "From " quoting. A pass on a variant is reported as
+// "pass after repair: <label>", never as a plain pass. What is not recoverable, and why:
+//   * lost trailing whitespace: the count is unknown (relaxed canonicalization ignores it anyway);
+//   * LF line ends: not damage, the engine canonicalizes bare LF to CRLF (engine/message.h);
+//   * an unquoted "From " line that split a message in two: the halves are separate items.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/key_provider.h"
+#include "engine/pipeline.h"
+#include "engine/verify.h"
+#include "ingest/input_message.h"
+
+namespace dkimscan::ingest {
+
+struct RepairVariant {
+  std::string label;  // for people: "mboxo >From un-quoting (2 lines)"
+  std::string bytes;  // the whole repaired message
+};
+
+// Candidate repairs of message, most likely first; empty when its container changes nothing
+// recoverable. At most max_variants (all quoted lines at once, then smaller subsets when only a
+// few lines are quoted: mboxo also leaves ">From " lines that were quoted in the original alone).
+std::vector<RepairVariant> repair_variants(std::string_view message, Container container,
+                                           std::size_t max_variants = 8);
+
+// The pipeline's second look (engine::Reverifier): when a signature of item fails (Verdict::fail),
+// each variant is verified; the first that makes a failed signature pass, and no passing one
+// fail, replaces the item's bytes and result, and the note says "pass after repair: <label>".
+// LIFETIME: the item then owns the variant through input.storage; input.bytes points into it.
+void repair_failed_signatures(engine::PipelineItem& item, engine::VerifyScratch& scratch,
+                              const engine::Verifier& verifier, engine::KeyProvider& keys);
+
+// repair_failed_signatures bound to a verifier and keys (both must outlive the pipeline run).
+engine::Reverifier make_repair_reverifier(const engine::Verifier& verifier, engine::KeyProvider& keys);
+
+}  // namespace dkimscan::ingest
