@@ -82,8 +82,9 @@ PublicKeyPtr decode_public_key(KeyType type, std::span<const unsigned char> der,
   const int wanted = type == KeyType::rsa ? EVP_PKEY_RSA : EVP_PKEY_ED25519;
   PublicKeyPtr key;
   const unsigned char* cursor = der.data();
-  // SubjectPublicKeyInfo first: what RFC 6376 §3.6.1 and most signers publish.
-  key.reset(d2i_PUBKEY(nullptr, &cursor, static_cast<long>(der.size())));
+  // SubjectPublicKeyInfo first: what RFC 6376 §3.6.1 and most signers publish. RSA only: RFC
+  // 8463 §4.2 makes an Ed25519 p= the bare 32-byte key, so a wrapped one is bad key data.
+  if (type == KeyType::rsa) key.reset(d2i_PUBKEY(nullptr, &cursor, static_cast<long>(der.size())));
   if (!key && type == KeyType::rsa) {
     // A bare PKCS#1 RSAPublicKey, which some publishers use and go-msgauth and mail-auth accept.
     cursor = der.data();
