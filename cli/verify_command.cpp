@@ -6,7 +6,9 @@
 #include <cstdio>
 #include <ctime>
 
-#include "cache/key_file.h"
+#include <fmt/format.h>
+
+#include "cache/key_service.h"
 #include "cli/exit_codes.h"
 #include "cli/progress.h"
 #include "cli/report_writer.h"
@@ -36,6 +38,18 @@ void add_verify_command(CLI::App& app, VerifyArgs& args) {
                   " earlier files win; repeat --keys for several")
       ->allow_extra_args(false)
       ->check(CLI::ExistingFile);
+  cmd->add_option("--dns", args.dns,
+                  "DNS servers HOST[:PORT],... for key lookups (default without --keys: /etc/resolv.conf);"
+                  " with --keys, the files answer first and DNS the rest")
+      ->each([&args](const std::string&) { args.use_dns = true; });
+  cmd->add_option("--dns-timeout", args.dns_timeout_ms, "Milliseconds per DNS try")->capture_default_str();
+  cmd->add_option("--dns-tries", args.dns_tries, "DNS tries per server")->check(CLI::Range(1, 10))->capture_default_str();
+  cmd->add_option("--dns-in-flight", args.dns_in_flight, "DNS queries outstanding at once")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  cmd->add_option("--record-keys", args.record_keys,
+                  "Write every key answer used (TXT, NXDOMAIN, failures, TTL, time, server) to FILE;"
+                  " --keys FILE replays the run offline with identical verdicts");
   cmd->add_option("--format", args.format, "Output: 'text' (a line per message and a summary) or 'jsonl'")
       ->check(CLI::IsMember({"text", "jsonl"}))
       ->capture_default_str();
@@ -84,10 +98,16 @@ engine::VerifyOptions verify_options(const VerifyArgs& args) {
 int run_verify(const VerifyArgs& args) {
   const engine::Verifier verifier(verify_options(args));
   const ingest::IngestOptions read_options = ingest_options(args);
-  if (args.key_files.empty()) {
-    throw CLI::ValidationError("--keys", "no key source: give --keys FILE (DNS lookups come with the resolver)");
-  }
-  cache::KeyFileProvider keys(args.key_files);
+  cache::KeyOptions key_options;
+  key_options.key_files = args.key_files;
+  key_options.use_dns = args.use_dns;
+  key_options.dns_servers = args.dns;
+  key_options.dns_timeout = std::chrono::milliseconds(args.dns_timeout_ms);
+  key_options.dns_tries = args.dns_tries;
+  key_options.max_in_flight = args.dns_in_flight;
+  key_options.record_keys = args.record_keys;
+  std::unique_ptr<cache::KeyService> key_service = cache::make_key_provider(key_options);
+  engine::KeyProvider& keys = *key_service;
 
   auto source = ingest::open_inputs(args.paths, read_options);
   auto writer = ReportWriter::create(args.format == "jsonl" ? OutputFormat::jsonl : OutputFormat::text, stdout);
@@ -101,6 +121,14 @@ int run_verify(const VerifyArgs& args) {
     info.pipeline = engine::run_pipeline(*source, verifier, keys, *writer, pipeline);
   }
   info.policy = std::string(engine::policy_name(verifier.options().policy));
+  key_service->finish();
+  fmt::memory_buffer json, text;
+  for (auto [name, value] : key_service->stats().fields()) {
+    fmt::format_to(std::back_inserter(json), "{}\"{}\":{}", json.size() ? "," : "", name, value);
+    if (value != 0) fmt::format_to(std::back_inserter(text), "{}{} {}", text.size() ? ", " : "", name, value);
+  }
+  info.key_stats_json = fmt::format("\"keys\":{{{}}}", fmt::to_string(json));
+  info.key_stats_text = fmt::to_string(text);
   if (!(args.quiet && args.format == "text")) writer->write_summary(info);
   if (std::fflush(stdout) != 0) return kExitIoError;
   return writer->summary().exit_code();

@@ -21,6 +21,12 @@ struct VerifyArgs {
   bool quiet = false;
   std::string mbox_format = "auto";
   std::string stdin_format = "auto";
+  std::string dns;                 // --dns HOST[:PORT],...; empty with no --keys: resolv.conf
+  bool use_dns = false;            // --dns given (with --keys: files first, then DNS)
+  unsigned dns_timeout_ms = 2000;
+  int dns_tries = 3;
+  int dns_in_flight = 256;
+  std::string record_keys;
 };
 
 void add_verify_command(CLI::App& app, VerifyArgs& args);
