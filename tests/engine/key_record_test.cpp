@@ -170,6 +170,12 @@ TEST(KeyRecord, KeyOfAnotherTypeThanKIsKeyBadData) {
   EXPECT_EQ(parse_key_record("v=DKIM1; k=rsa; p=" + ed).status, Reason::key_bad_data);
 }
 
+TEST(KeyRecord, Ed25519KeyWrappedInSubjectPublicKeyInfoIsKeyBadData) {
+  // RFC 8463 §4.2: p= is the bare 32-byte key; Mail::DKIM badkey1_ed25519 publishes an SPKI.
+  EXPECT_EQ(parse_key_record(zone_value("mail-dkim", "invalid._domainkey.wander.science")).status,
+            Reason::key_bad_data);
+}
+
 TEST(KeySet, NoTxtRecordIsKeyNotFound) {
   const KeySetPtr set = make_key_set({});
   ASSERT_NE(set, nullptr);
