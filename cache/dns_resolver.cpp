@@ -68,8 +68,10 @@ std::string format_peer(const sockaddr* addr) {
 }
 
 // c-ares socket functions: plain syscalls, plus the socket → server map.
+// c-ares 1.18 leaves sockets it did not open itself in the mode they come in: they must be
+// non-blocking, or a read with nothing to read blocks the resolver thread.
 ares_socket_t sock_open(int domain, int type, int protocol, void*) {
-  return ::socket(domain, type | SOCK_CLOEXEC, protocol);
+  return ::socket(domain, type | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
 }
 int sock_close(ares_socket_t fd, void* channel) {
   static_cast<DnsResolver::Channel*>(channel)->peers.erase(fd);
@@ -174,7 +176,7 @@ DnsAnswer map_status(int status, int timeouts, const std::vector<std::uint8_t>& 
       return failure(Reason::key_dns_servfail, DnsOutcome::refused, "REFUSED");
     case ARES_ETIMEOUT:
       return failure(Reason::key_dns_timeout, DnsOutcome::timeout,
-                     "DNS timeout (" + std::to_string(timeouts) + " tries)");
+                     "DNS timeout (" + std::to_string(timeouts) + (timeouts == 1 ? " try)" : " tries)"));
     case ARES_ECONNREFUSED:
       return failure(Reason::key_dns_servfail, DnsOutcome::network, "connection refused");
     case ARES_EBADNAME:
@@ -261,7 +263,10 @@ ares_channel make_channel(const DnsOptions& options, DnsResolver::Channel* owner
   int mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
   opts.timeout = static_cast<int>(options.timeout.count());
   opts.tries = options.tries;
-  opts.flags = ARES_FLAG_NOSEARCH;
+  // NOCHECKRESP: a SERVFAIL/REFUSED answer comes to us as such. Without it c-ares 1.18 retries it
+  // and, once the tries are spent, reports ECONNREFUSED (its initial error status), which would
+  // hide what the server said. The cache retries a temporary failure after tempfail_ttl instead.
+  opts.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOCHECKRESP;
   if (options.edns_payload > 0) {
     opts.flags |= ARES_FLAG_EDNS;
     opts.ednspsz = options.edns_payload;
