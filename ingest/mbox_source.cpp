@@ -17,7 +17,7 @@ namespace {
 constexpr std::size_t kDetectBytes = 1u << 20;      // the prefix detect_mbox_format looks at
 constexpr std::size_t kReleaseStep = 64u << 20;     // drop mapped pages in steps of this size,
 constexpr std::size_t kReleaseLag = 64u << 20;      // this far behind the cursor
-constexpr std::size_t kChunk = 256u << 10;          // stream read size
+constexpr std::size_t kChunk = 64u << 10;           // stream read size
 
 MboxFormat choose_format(const IngestOptions& options, std::string_view prefix, bool eof) {
   if (options.mbox_format != MboxFormat::auto_detect) return options.mbox_format;
@@ -115,7 +115,9 @@ class MboxStreamSource final : public MessageSource {
                    const IngestOptions& options)
       : name_(std::move(name)), reader_(std::move(reader)), options_(options), buffer_(std::move(initial)),
         splitter_(MboxFormat::mboxo) {
-    while (buffer_.size() < kDetectBytes && !eof_) fill();
+    if (options.mbox_format == MboxFormat::auto_detect) {
+      while (buffer_.size() < kDetectBytes && !eof_) fill();
+    }
     splitter_ = MboxSplitter(choose_format(options, buffer_, eof_));
   }
 
@@ -147,10 +149,9 @@ class MboxStreamSource final : public MessageSource {
       base_ += at_;
       at_ = 0;
     }
-    const std::size_t old = buffer_.size();
-    buffer_.resize(old + kChunk);
-    const long n = reader_->read(buffer_.data() + old, kChunk);
-    buffer_.resize(old + (n > 0 ? static_cast<std::size_t>(n) : 0));
+    if (!chunk_) chunk_ = std::make_unique<char[]>(kChunk);
+    const long n = reader_->read(chunk_.get(), kChunk);
+    if (n > 0) buffer_.append(chunk_.get(), static_cast<std::size_t>(n));
     if (n <= 0) eof_ = true;
     if (n < 0) {
       failed_ = reader_->error();
@@ -210,6 +211,7 @@ class MboxStreamSource final : public MessageSource {
   std::unique_ptr<ByteReader> reader_;
   IngestOptions options_;
   std::string buffer_;
+  std::unique_ptr<char[]> chunk_;  // read() target, appended to buffer_
   MboxSplitter splitter_;
   std::size_t at_ = 0;        // the current From_ line in buffer_
   std::uint64_t base_ = 0;    // stream offset of buffer_[0]
