@@ -96,10 +96,10 @@ engine::KeySetPtr KeyCache::lookup_or_wait(std::string_view raw_name, engine::Ke
     std::lock_guard lock(outstanding_mutex_);
     ++outstanding_;
   }
-  std::string query_name(name);
-  source_.resolve(query_name, [this, key = std::move(query_name)](DnsAnswer&& answer) {
+  DnsCallback done = [this, key = std::string(name)](DnsAnswer&& answer) {
     complete(key, std::move(answer));
-  });
+  };
+  source_.resolve(std::string(name), std::move(done));
   return nullptr;
 }
 
