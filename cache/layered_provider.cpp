@@ -26,7 +26,8 @@ engine::KeySetPtr LayeredProvider::from_files(std::string_view raw_name) {
   if (recorder_ != nullptr && !recorder_->recorded(name)) {
     // RFC 6376 §6.1.2 answers as the file gave them; metadata kept from a replayed snapshot.
     KeyLineMeta meta = entry ? entry->meta : KeyLineMeta{};
-    if (meta.server.empty()) meta.server = entry ? "file:" + entry->origin : "file:";
+    // A plain key-file line names its origin; a replayed snapshot keeps what it recorded.
+    if (meta.server.empty() && !meta.queried) meta.server = entry ? "file:" + entry->origin : "file:";
     recorder_->record(name, recorded_answer(*keys, entry ? entry->txt_values
                                                          : std::vector<std::string>{},
                                             std::move(meta)));
