@@ -113,6 +113,8 @@ int run_verify(const VerifyArgs& args) {
   auto writer = ReportWriter::create(args.format == "jsonl" ? OutputFormat::jsonl : OutputFormat::text, stdout);
   engine::PipelineOptions pipeline;
   pipeline.threads = args.threads;
+  // DNS answers take milliseconds: read ahead and request keys early so workers rarely wait.
+  if (key_options.dns_wanted()) pipeline.lookahead_batches = 32;
   RunInfo info;
   if (!args.quiet && ProgressSink::wanted()) {
     ProgressSink progress(*writer, ProgressSink::known_input_size(args.paths));

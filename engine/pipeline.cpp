@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -49,6 +50,22 @@ class BatchPool {
 
 using Clock = std::chrono::steady_clock;
 
+// Starts the key lookups of every DKIM-Signature in the batch without waiting for them (the
+// provider answers later through its cache). Only d= and s= are read; errors are left for verify.
+void prefetch_keys(const Batch& batch, KeyProvider& keys, ParsedMessage& message, TagList& tags) {
+  for (std::size_t i = 0; i < batch.size; ++i) {
+    const PipelineItem& item = batch.items[i];
+    if (item.input.error != ingest::IngestError::none) continue;
+    message.split(item.input.bytes);
+    for (const HeaderField& field : message.fields()) {
+      if (!iequals(field.name, "DKIM-Signature") || tags.parse(field.value) != TagListStatus::ok) continue;
+      const Tag* domain = tags.find("d");
+      const Tag* selector = tags.find("s");
+      if (domain != nullptr && selector != nullptr) keys.lookup_or_wait(key_name(selector->value, domain->value), nullptr);
+    }
+  }
+}
+
 std::int64_t nanoseconds_since(Clock::time_point start) noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
 }
@@ -69,17 +86,11 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
   std::atomic<std::int64_t> verify_ns{0};
   const auto start = Clock::now();
 
-  auto read = [&](tbb::flow_control& control) -> Batch* {
-    const auto began = Clock::now();
-    struct AddTime {
-      std::int64_t& total;
-      Clock::time_point began;
-      ~AddTime() { total += nanoseconds_since(began); }
-    } add_time{read_ns, began};
-    if (done) {
-      control.stop();
-      return nullptr;
-    }
+  std::deque<Batch*> ahead;  // read, keys requested, not yet handed to a worker
+  ParsedMessage prefetch_message;
+  TagList prefetch_tags;
+
+  auto fill = [&]() -> Batch* {
     Batch* batch = pool.take();
     batch->size = 0;
     std::size_t bytes = 0;
@@ -99,9 +110,30 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
     stats.bytes += bytes;
     if (batch->size == 0) {
       pool.give_back(batch);
+      return nullptr;
+    }
+    return batch;
+  };
+
+  auto read = [&](tbb::flow_control& control) -> Batch* {
+    const auto began = Clock::now();
+    struct AddTime {
+      std::int64_t& total;
+      Clock::time_point began;
+      ~AddTime() { total += nanoseconds_since(began); }
+    } add_time{read_ns, began};
+    while (!done && ahead.size() <= options.lookahead_batches) {
+      Batch* batch = fill();
+      if (batch == nullptr) break;
+      if (options.lookahead_batches > 0) prefetch_keys(*batch, keys, prefetch_message, prefetch_tags);
+      ahead.push_back(batch);
+    }
+    if (ahead.empty()) {
       control.stop();
       return nullptr;
     }
+    Batch* batch = ahead.front();
+    ahead.pop_front();
     return batch;
   };
 

@@ -38,6 +38,10 @@ struct PipelineOptions {
   std::size_t batch_messages = 64;    // messages per batch (token)
   std::size_t batch_bytes = 1 << 20;  // or this many bytes, whichever comes first
   Reverifier reverify;                // empty: none
+  // Key prefetch for slow key sources (DNS): the read stage runs this many batches ahead of the
+  // workers and starts the key lookups of every message it reads, so that answers are usually
+  // there when a worker needs them (0: no lookahead, no prefetch). Memory grows by this many batches.
+  std::size_t lookahead_batches = 0;
 };
 
 // Totals and time by stage. Stage times add up the time each stage spent, over all threads, so
