@@ -1,17 +1,20 @@
 // File: pipeline.cpp
-// oneTBB parallel_pipeline with three filters: read (serial, in order, cheap: only hands out views),
-// verify (parallel), emit (serial, in order). Tokens are recycled Batch objects; 4 per thread
-// keeps every worker busy while bounding memory (oneTBB's advice: 2-4 tokens per thread).
+// The pipeline as a oneTBB flow graph:
+//   read (serial) → limiter → await keys (async) → verify (parallel) → sequencer → emit (serial)
+// Tokens are recycled Batch objects; the limiter bounds how many are in flight, so memory is
+// bounded whatever the archive size. The await-keys node starts every key lookup of a batch and
+// lets the batch continue only when all answers are in, from whichever thread delivers the last
+// one (the resolver's): a batch waiting for DNS never holds a worker thread. The sequencer puts
+// batches back in input order before the single emit node sees them.
 #include "engine/pipeline.h"
 
 #include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
-#include <oneapi/tbb/parallel_pipeline.h>
 
 #include <atomic>
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -19,12 +22,44 @@
 namespace dkimscan::engine {
 namespace {
 
-struct Batch {
-  std::vector<PipelineItem> items;
-  std::size_t size = 0;  // items in use; the vector keeps the rest for reuse
+namespace flow = tbb::flow;
+using Clock = std::chrono::steady_clock;
+using KeyGateway = flow::async_node<struct Batch*, struct Batch*>::gateway_type;
+
+struct Batch;
+
+// Counts the key answers a batch still waits for; the last one sends the batch on.
+class BatchKeyWaiter final : public KeyWaiter {
+ public:
+  void arm(Batch* batch, KeyGateway* gateway) noexcept {
+    batch_ = batch;
+    gateway_ = gateway;
+    pending_.store(1, std::memory_order_relaxed);  // the guard, dropped by release_guard()
+  }
+  void expect_one() noexcept { pending_.fetch_add(1, std::memory_order_relaxed); }
+  void key_ready(KeySetPtr) noexcept override { arrive(); }
+  void release_guard() noexcept { arrive(); }
+
+ private:
+  void arrive() noexcept {
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    gateway_->try_put(batch_);
+    gateway_->release_wait();
+  }
+
+  Batch* batch_ = nullptr;
+  KeyGateway* gateway_ = nullptr;
+  std::atomic<int> pending_{0};
 };
 
-// Batches are recycled: the emit filter returns them, the read filter takes them.
+struct Batch {
+  std::vector<PipelineItem> items;
+  std::size_t size = 0;      // items in use; the vector keeps the rest for reuse
+  std::uint64_t index = 0;   // position in the input, for the sequencer
+  BatchKeyWaiter waiter;
+};
+
+// Batches are recycled: the emit node returns them, the read node takes them.
 class BatchPool {
  public:
   Batch* take() {
@@ -48,27 +83,35 @@ class BatchPool {
   std::vector<Batch*> free_;
 };
 
-using Clock = std::chrono::steady_clock;
+std::int64_t nanoseconds_since(Clock::time_point start) noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
+}
 
-// Starts the key lookups of every DKIM-Signature in the batch without waiting for them (the
-// provider answers later through its cache). Only d= and s= are read; errors are left for verify.
-void prefetch_keys(const Batch& batch, KeyProvider& keys, ParsedMessage& message, TagList& tags) {
+// Requests the key of every DKIM-Signature in the batch (only d= and s= are read here; every
+// other check is verify's). Answers already known cost nothing; the rest arrive via the waiter.
+void request_keys(Batch& batch, KeyProvider& keys, VerifyScratch& scratch, TagList& tags) {
   for (std::size_t i = 0; i < batch.size; ++i) {
     const PipelineItem& item = batch.items[i];
     if (item.input.error != ingest::IngestError::none) continue;
-    message.split(item.input.bytes);
-    for (const HeaderField& field : message.fields()) {
+    scratch.message.split(item.input.bytes);
+    for (const HeaderField& field : scratch.message.fields()) {
       if (!iequals(field.name, "DKIM-Signature") || tags.parse(field.value) != TagListStatus::ok) continue;
       const Tag* domain = tags.find("d");
       const Tag* selector = tags.find("s");
-      if (domain != nullptr && selector != nullptr) keys.lookup_or_wait(key_name(selector->value, domain->value), nullptr);
+      if (domain == nullptr || selector == nullptr) continue;
+      batch.waiter.expect_one();
+      if (keys.lookup_or_wait(key_name(selector->value, domain->value), &batch.waiter)) {
+        batch.waiter.key_ready(nullptr);  // known now: no callback will come for it
+      }
     }
   }
 }
 
-std::int64_t nanoseconds_since(Clock::time_point start) noexcept {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
-}
+struct StageClock {  // adds the time since construction to a counter
+  std::atomic<std::int64_t>& total;
+  Clock::time_point began = Clock::now();
+  ~StageClock() { total.fetch_add(nanoseconds_since(began), std::memory_order_relaxed); }
+};
 
 }  // namespace
 
@@ -78,19 +121,16 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
                                                 : static_cast<unsigned>(tbb::info::default_concurrency());
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
   tbb::enumerable_thread_specific<VerifyScratch> scratch;
+  tbb::enumerable_thread_specific<TagList> tag_lists;
   BatchPool pool;
   PipelineStats stats;
-  std::uint64_t sequence = 0;
-  bool done = false;
-  std::int64_t read_ns = 0, emit_ns = 0;  // touched by serial filters only
-  std::atomic<std::int64_t> verify_ns{0};
+  std::uint64_t sequence = 0, batches = 0;
+  std::atomic<std::int64_t> read_ns{0}, verify_ns{0}, emit_ns{0};
   const auto start = Clock::now();
+  flow::graph graph;
 
-  std::deque<Batch*> ahead;  // read, keys requested, not yet handed to a worker
-  ParsedMessage prefetch_message;
-  TagList prefetch_tags;
-
-  auto fill = [&]() -> Batch* {
+  flow::input_node<Batch*> read(graph, [&](tbb::flow_control& control) -> Batch* {
+    StageClock clock{read_ns};
     Batch* batch = pool.take();
     batch->size = 0;
     std::size_t bytes = 0;
@@ -98,10 +138,7 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
       if (batch->items.size() == batch->size) batch->items.emplace_back();
       PipelineItem& item = batch->items[batch->size];
       item.input = ingest::InputMessage{};
-      if (!source.next(item.input)) {
-        done = true;
-        break;
-      }
+      if (!source.next(item.input)) break;
       item.sequence = sequence++;
       item.note.clear();
       bytes += item.input.bytes.size();
@@ -110,35 +147,26 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
     stats.bytes += bytes;
     if (batch->size == 0) {
       pool.give_back(batch);
-      return nullptr;
-    }
-    return batch;
-  };
-
-  auto read = [&](tbb::flow_control& control) -> Batch* {
-    const auto began = Clock::now();
-    struct AddTime {
-      std::int64_t& total;
-      Clock::time_point began;
-      ~AddTime() { total += nanoseconds_since(began); }
-    } add_time{read_ns, began};
-    while (!done && ahead.size() <= options.lookahead_batches) {
-      Batch* batch = fill();
-      if (batch == nullptr) break;
-      if (options.lookahead_batches > 0) prefetch_keys(*batch, keys, prefetch_message, prefetch_tags);
-      ahead.push_back(batch);
-    }
-    if (ahead.empty()) {
       control.stop();
       return nullptr;
     }
-    Batch* batch = ahead.front();
-    ahead.pop_front();
+    batch->index = batches++;
     return batch;
-  };
+  });
 
-  auto verify = [&](Batch* batch) -> Batch* {
-    const auto began = Clock::now();
+  // 4 tokens per thread keep every worker busy (oneTBB's advice: 2-4); lookahead adds tokens
+  // so that slow key answers for some batches do not starve the workers.
+  flow::limiter_node<Batch*> tokens(graph, 4 * threads + options.lookahead_batches);
+
+  flow::async_node<Batch*, Batch*> await_keys(graph, flow::unlimited, [&](Batch* batch, KeyGateway& gateway) {
+    gateway.reserve_wait();  // released by the waiter when the batch moves on
+    batch->waiter.arm(batch, &gateway);
+    request_keys(*batch, keys, scratch.local(), tag_lists.local());
+    batch->waiter.release_guard();
+  });
+
+  flow::function_node<Batch*, Batch*> verify(graph, flow::unlimited, [&](Batch* batch) {
+    StageClock clock{verify_ns};
     VerifyScratch& local = scratch.local();
     for (std::size_t i = 0; i < batch->size; ++i) {
       PipelineItem& item = batch->items[i];
@@ -147,30 +175,35 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
       verifier.verify(item.input.bytes, keys, local, item.result);
       if (options.reverify) options.reverify(item, local);
     }
-    verify_ns.fetch_add(nanoseconds_since(began), std::memory_order_relaxed);
     return batch;
-  };
+  });
 
-  auto emit = [&](Batch* batch) {
-    const auto began = Clock::now();
+  flow::sequencer_node<Batch*> in_order(graph, [](Batch* batch) { return batch->index; });
+
+  flow::function_node<Batch*, flow::continue_msg> emit(graph, flow::serial, [&](Batch* batch) {
+    StageClock clock{emit_ns};
     for (std::size_t i = 0; i < batch->size; ++i) {
       sink.emit(batch->items[i]);
       batch->items[i].input = ingest::InputMessage{};  // release the mapping or buffer now
     }
     stats.messages += batch->size;
     pool.give_back(batch);
-    emit_ns += nanoseconds_since(began);
-  };
+    return flow::continue_msg();
+  });
 
-  tbb::parallel_pipeline(
-      4 * threads,
-      tbb::make_filter<void, Batch*>(tbb::filter_mode::serial_in_order, read) &
-          tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel, verify) &
-          tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order, emit));
+  flow::make_edge(read, tokens);
+  flow::make_edge(tokens, await_keys);
+  flow::make_edge(await_keys, verify);
+  flow::make_edge(verify, in_order);
+  flow::make_edge(in_order, emit);
+  flow::make_edge(emit, tokens.decrementer());
+  read.activate();
+  graph.wait_for_all();
+
   stats.seconds = nanoseconds_since(start) / 1e9;
-  stats.read_seconds = read_ns / 1e9;
+  stats.read_seconds = read_ns.load() / 1e9;
   stats.verify_seconds = verify_ns.load() / 1e9;
-  stats.emit_seconds = emit_ns / 1e9;
+  stats.emit_seconds = emit_ns.load() / 1e9;
   stats.threads = threads;
   return stats;
 }

@@ -1,8 +1,9 @@
 // File: pipeline.h
 // The verification pipeline: messages from a MessageSource are read in batches by one thread,
-// verified in parallel on oneTBB workers (each with its own VerifyScratch), and handed to a
-// ResultSink in input order. The number of batches in flight is bounded, so memory is bounded
-// whatever the archive size. Nothing is lost: every input message reaches the sink once.
+// wait (without holding a thread) until their keys are known, are verified in parallel on oneTBB
+// workers (each with its own VerifyScratch), and reach a ResultSink in input order. The number of
+// batches in flight is bounded, so memory is bounded whatever the archive size. Nothing is lost:
+// every input message reaches the sink exactly once.
 #pragma once
 
 #include <cstddef>
@@ -38,9 +39,8 @@ struct PipelineOptions {
   std::size_t batch_messages = 64;    // messages per batch (token)
   std::size_t batch_bytes = 1 << 20;  // or this many bytes, whichever comes first
   Reverifier reverify;                // empty: none
-  // Key prefetch for slow key sources (DNS): the read stage runs this many batches ahead of the
-  // workers and starts the key lookups of every message it reads, so that answers are usually
-  // there when a worker needs them (0: no lookahead, no prefetch). Memory grows by this many batches.
+  // Extra batches in flight beyond 4 per thread, for slow key sources (DNS): while some batches
+  // wait for key answers, others keep the workers busy. Memory grows by this many batches.
   std::size_t lookahead_batches = 0;
 };
 

@@ -4,9 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "cache/key_file.h"
 
@@ -90,6 +95,82 @@ TEST(Pipeline, SameResultsWithOneThreadAndMany) {
   std::vector<std::string> one = run_with(1, messages);
   std::vector<std::string> many = run_with(8, messages);
   EXPECT_EQ(one, many);
+}
+
+// A key source that answers lookup_or_wait() later, from its own thread (like the resolver), and
+// counts lookup() calls for names whose answer had not been delivered yet: those would block.
+class SlowAsyncProvider final : public KeyProvider {
+ public:
+  explicit SlowAsyncProvider(KeyProvider& inner) : inner_(inner), thread_([this] { deliver(); }) {}
+  ~SlowAsyncProvider() override {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+  KeySetPtr lookup(std::string_view name) override {
+    std::lock_guard lock(mutex_);
+    if (!delivered_.count(std::string(name))) ++blocking_lookups;
+    return inner_.lookup(name);
+  }
+
+  KeySetPtr lookup_or_wait(std::string_view name, KeyWaiter* waiter) override {
+    std::lock_guard lock(mutex_);
+    if (delivered_.count(std::string(name))) return inner_.lookup(name);
+    queue_.emplace_back(std::string(name), waiter);
+    wake_.notify_all();
+    return nullptr;
+  }
+
+  int blocking_lookups = 0;  // guarded by mutex_
+
+ private:
+  void deliver() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      auto [name, waiter] = queue_.front();
+      queue_.pop_front();
+      lock.unlock();
+      std::this_thread::sleep_for(std::chrono::microseconds(200));  // the "network"
+      KeySetPtr keys = inner_.lookup(name);
+      lock.lock();
+      delivered_.insert(name);
+      lock.unlock();
+      if (waiter != nullptr) waiter->key_ready(keys);
+      lock.lock();
+    }
+  }
+
+  KeyProvider& inner_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::pair<std::string, KeyWaiter*>> queue_;
+  std::set<std::string> delivered_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+TEST(Pipeline, WorkersNeverWaitForSlowKeysAndResultsMatch) {
+  auto messages = read_sample();
+  std::vector<std::string> from_file = run_with(2, messages);
+
+  cache::KeyFileProvider file({(kSample / "keys.zone").string()});
+  SlowAsyncProvider slow(file);
+  VectorSource source(messages, 5);
+  RecordingSink sink;
+  PipelineOptions options;
+  options.threads = 2;
+  options.batch_messages = 7;
+  options.lookahead_batches = 8;
+  Verifier verifier({Policy::strict, 1800000000, 16});
+  run_pipeline(source, verifier, slow, sink, options);
+  EXPECT_EQ(sink.lines, from_file);
+  EXPECT_EQ(slow.blocking_lookups, 0);
 }
 
 TEST(Pipeline, EmptySourceGivesNothing) {
