@@ -81,34 +81,53 @@ class RelaxedValue {
   explicit RelaxedValue(FieldOut& out) noexcept : out_(out) {}
 
   void feed(std::string_view s) noexcept {
-    for (const char c : s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
       if (cr_) {
         cr_ = false;
-        if (c == '\n') continue;
-        put('\r');
+        if (s[i] == '\n') {  // CRLF: unfolded away
+          ++i;
+          continue;
+        }
+        put_text(kCr);
       }
+      // A stretch copied as is: no WSP/CR/LF, except single SPs between other bytes.
+      std::size_t j = i;
+      while (j < s.size()) {
+        if (!is_special(s[j])) {
+          ++j;
+        } else if (s[j] == ' ' && j > i && j + 1 < s.size() && !is_special(s[j + 1])) {
+          j += 2;
+        } else {
+          break;
+        }
+      }
+      if (j > i) {
+        put_text(s.substr(i, j - i));
+        i = j;
+        continue;
+      }
+      const char c = s[i++];
       if (c == '\r') {
         cr_ = true;
-      } else if (c == '\n') {
-        continue;  // a bare LF unfolds like CRLF
-      } else if (is_wsp(c)) {
+      } else if (c != '\n') {  // a bare LF unfolds like CRLF
         wsp_ = true;
-      } else {
-        put(c);
       }
     }
   }
   void end() noexcept {
-    if (cr_) put('\r');
+    if (cr_) put_text(kCr);
     cr_ = false;
   }
 
  private:
-  void put(char c) noexcept {
+  static bool is_special(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+  void put_text(std::string_view text) noexcept {
     if (wsp_ && started_) out_.put(' ');
     wsp_ = false;
     started_ = true;
-    out_.put(c);
+    out_.put(text);
   }
 
   FieldOut& out_;
@@ -188,26 +207,32 @@ constexpr char kManyCrlf[] =
     "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
     "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n";
 
-// The first byte in [p, end) that relaxed canonicalization rewrites: an HTAB, or a WSP followed
-// by another WSP. A single SP between words is kept as is, so ordinary text is never copied.
-const char* find_wsp_to_rewrite(const char* p, const char* end) noexcept {
+// The first byte in [p, end) where relaxed canonicalization has to look closer: LF, CR, HTAB,
+// or an SP followed by WSP, CR or LF (or by the chunk's end). Text with single SPs between
+// words is passed over 16 bytes at a time and reaches the sink unchanged.
+const char* find_relaxed_special(const char* p, const char* end) noexcept {
 #if defined(__SSE2__)
   const __m128i sp = _mm_set1_epi8(' ');
   const __m128i tab = _mm_set1_epi8('\t');
+  const __m128i cr = _mm_set1_epi8('\r');
+  const __m128i lf = _mm_set1_epi8('\n');
   while (end - p >= 17) {  // lane 15 looks at p[16]
     const __m128i here = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
     const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1));
-    const __m128i here_tab = _mm_cmpeq_epi8(here, tab);
-    const __m128i here_sp = _mm_cmpeq_epi8(here, sp);
-    const __m128i next_wsp = _mm_or_si128(_mm_cmpeq_epi8(next, sp), _mm_cmpeq_epi8(next, tab));
-    const int mask = _mm_movemask_epi8(_mm_or_si128(here_tab, _mm_and_si128(here_sp, next_wsp)));
+    const __m128i here_ctl = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(here, tab), _mm_cmpeq_epi8(here, cr)),
+                                          _mm_cmpeq_epi8(here, lf));
+    const __m128i next_any = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(next, tab), _mm_cmpeq_epi8(next, cr)),
+                                          _mm_or_si128(_mm_cmpeq_epi8(next, lf), _mm_cmpeq_epi8(next, sp)));
+    const __m128i special = _mm_or_si128(here_ctl, _mm_and_si128(_mm_cmpeq_epi8(here, sp), next_any));
+    const int mask = _mm_movemask_epi8(special);
     if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
     p += 16;
   }
 #endif
   for (; p < end; ++p) {
-    if (*p == '\t') return p;
-    if (*p == ' ' && p + 1 < end && is_wsp(p[1])) return p;
+    const char c = *p;
+    if (c == '\n' || c == '\r' || c == '\t') return p;
+    if (c == ' ' && (p + 1 == end || p[1] == ' ' || p[1] == '\t' || p[1] == '\r' || p[1] == '\n')) return p;
   }
   return end;
 }
@@ -259,43 +284,46 @@ void BodyCanonicalizer::feed_simple(const char* p, const char* end) noexcept {
   }
 }
 
-// §3.4.4: the same line handling, with the WSP rules applied to each line's text.
+// §3.4.4: one pass over the chunk. Text between special bytes goes out as is; a WSP run becomes
+// one SP if text follows on the line, and is dropped before a line end. A WSP run or a CR cut
+// by the chunk's end is held (pending_wsp_, pending_cr_) until the next chunk decides.
 void BodyCanonicalizer::feed_relaxed(const char* p, const char* end) noexcept {
-  while (p < end) {
-    const char* lf = static_cast<const char*>(std::memchr(p, '\n', end - p));
-    if (lf == nullptr) {
-      const char* stop = end;
-      if (stop[-1] == '\r') {
-        pending_cr_ = true;
-        --stop;
-      }
-      relaxed_text(p, stop, false);
-      return;
-    }
-    const char* stop = (lf > p && lf[-1] == '\r') ? lf - 1 : lf;
-    relaxed_text(p, stop, true);
-    line_end(stop, lf + 1);
-    p = lf + 1;
-  }
-}
-
-// Text of one line (or of its start, when the chunk ends mid-line). §3.4.4: WSP at the end of
-// a line is ignored; WSP runs inside it become one SP. A run cut by the chunk end is held.
-void BodyCanonicalizer::relaxed_text(const char* p, const char* end, bool complete_line) noexcept {
-  const char* text_end = end;
-  while (text_end > p && is_wsp(text_end[-1])) --text_end;
   if (pending_wsp_) {
-    while (p < text_end && is_wsp(*p)) ++p;  // continues the run held from the last chunk
+    while (p < end && is_wsp(*p)) ++p;  // continues the run held from the last chunk
   }
-  while (p < text_end) {
-    const char* q = find_wsp_to_rewrite(p, text_end);
-    if (q > p) content(std::string_view(p, q - p));
-    if (q == text_end) break;
-    while (is_wsp(*q)) ++q;  // stops before text_end: the text ends in a non-WSP byte
+  const char* text = p;  // start of the bytes not yet passed to content()
+  while (true) {
+    const char* s = find_relaxed_special(p, end);
+    const bool lone_cr = s < end && *s == '\r' && s + 1 < end && s[1] != '\n';
+    if (s > text && !lone_cr) {
+      content(std::string_view(text, s - text));
+      text = s;
+    }
+    if (s == end) return;
+    if (*s == '\r') {
+      if (s + 1 == end) {
+        pending_cr_ = true;
+        return;
+      }
+      if (s[1] != '\n') {  // a lone CR: an ordinary byte, left in the text
+        p = s + 1;
+        continue;
+      }
+      line_end(s, s + 2);
+      p = text = s + 2;
+      continue;
+    }
+    if (*s == '\n') {
+      line_end(s, s + 1);
+      p = text = s + 1;
+      continue;
+    }
+    const char* r = s;  // a WSP run
+    while (r < end && is_wsp(*r)) ++r;
+    // At a line end the run is dropped (line_end clears pending_wsp_); otherwise it is held.
     pending_wsp_ = true;
-    p = q;
+    p = text = r;
   }
-  if (text_end < end && !complete_line) pending_wsp_ = true;
 }
 
 void BodyCanonicalizer::content(std::string_view bytes) noexcept {

@@ -53,7 +53,6 @@ class BodyCanonicalizer {
  private:
   void feed_simple(const char* p, const char* end) noexcept;
   void feed_relaxed(const char* p, const char* end) noexcept;
-  void relaxed_text(const char* p, const char* end, bool complete_line) noexcept;
   void content(std::string_view bytes) noexcept;  // line text: held line ends and space go first
   void line_end(const char* eol_begin, const char* eol_end) noexcept;
   void emit_crlfs(std::uint64_t count) noexcept;
