@@ -1,11 +1,21 @@
 // File: tests/engine/body_hash_test.cpp
 // The body hash (RFC 6376 §3.7) and the digest under it: known SHA values, l= with the canonical
-// length, and one Digest reused across algorithms and messages.
+// length, one Digest reused across algorithms and messages, and bh= of every signature that the
+// corpora assert as pass (tests/data/*/expected.jsonl), recomputed from the message bytes.
 #include "engine/body_hash.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
+#include <vector>
+
+#include "engine/message.h"
+#include "engine/signature.h"
 
 namespace dkimscan::engine {
 namespace {
@@ -68,6 +78,56 @@ TEST(BodyHash, BareLfBodyHashesLikeCrlfBody) {
   const BodyHash crlf = compute_body_hash("Hi.\r\n\r\nJoe.\r\n", key, d);
   EXPECT_EQ(hex(lf.digest, lf.size), hex(crlf.digest, crlf.size));
   EXPECT_EQ(lf.canonical_length, 13U);
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// Every signature recorded as pass must carry a bh= equal to the recomputed body hash, whatever
+// the message's line ends (bare-LF messages included).
+TEST(BodyHash, MatchesBhOfEveryPassingCorpusSignature) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> corpora;
+  for (const auto& entry : fs::directory_iterator(DKIMSCAN_TESTDATA)) {
+    if (fs::exists(entry.path() / "expected.jsonl")) corpora.push_back(entry.path());
+  }
+  std::sort(corpora.begin(), corpora.end());
+  std::size_t checked = 0;
+  Digest digest;
+  ParsedMessage message;
+  for (const fs::path& corpus : corpora) {
+    std::istringstream lines(read_file(corpus / "expected.jsonl"));
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (line.empty()) continue;
+      const nlohmann::json row = nlohmann::json::parse(line);
+      const std::string bytes = read_file(corpus / row.at("file").get<std::string>());
+      message.split(bytes);
+      std::vector<const HeaderField*> sig_fields;
+      for (const HeaderField& f : message.fields()) {
+        if (field_name_equals(f.name, "DKIM-Signature")) sig_fields.push_back(&f);
+      }
+      for (const nlohmann::json& s : row.at("signatures")) {
+        if (s.at("result").get<std::string>() != "pass") continue;
+        const std::size_t index = s.at("index").get<std::size_t>();
+        SCOPED_TRACE(corpus.filename().string() + "/" + row.at("file").get<std::string>() + " #" +
+                     std::to_string(index));
+        ASSERT_LT(index, sig_fields.size());
+        Signature sig;
+        ASSERT_EQ(parse_signature(*sig_fields[index], Policy::legacy, sig), Reason::ok);
+        const BodyHash bh =
+            compute_body_hash(message.body(), BodyHashKey{sig.body_canon, hash_of(sig.algorithm), sig.body_length}, digest);
+        ASSERT_EQ(bh.size, sig.bh_size);
+        EXPECT_TRUE(std::equal(sig.bh.begin(), sig.bh.begin() + sig.bh_size, bh.digest.begin()));
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 42U);  // every "pass" signature in the corpora
 }
 
 }  // namespace
