@@ -115,25 +115,4 @@ FileBytes read_file_bytes(const std::string& path, const IngestOptions& options)
   return read_exact(fd.fd, size);
 }
 
-FileBytes read_fd_bytes(int fd, std::size_t limit) {
-  std::string buffer;
-  char chunk[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno_bytes(errno);
-    if (n == 0) break;
-    if (buffer.size() + static_cast<std::size_t>(n) > limit) {
-      return error_bytes(IngestError::too_large, "more than " + std::to_string(limit) + " bytes");
-    }
-    buffer.append(chunk, static_cast<std::size_t>(n));
-  }
-  auto owned = std::make_shared<const std::string>(std::move(buffer));
-  FileBytes out;
-  out.kind = FileBytes::Kind::bytes;
-  out.bytes = *owned;
-  out.storage = owned;
-  return out;
-}
-
 }  // namespace dkimscan::ingest

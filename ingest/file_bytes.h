@@ -53,9 +53,6 @@ struct FileBytes {
 //   error:  unreadable (errno text in error_detail) or symlink_loop (ELOOP).
 FileBytes read_file_bytes(const std::string& path, const IngestOptions& options);
 
-// Reads all of fd into a buffer of at most limit bytes; sets error too_large beyond it.
-FileBytes read_fd_bytes(int fd, std::size_t limit);
-
 // The IngestError for an errno from open()/stat(): ELOOP → symlink_loop, others → unreadable.
 IngestError error_from_errno(int err) noexcept;
 

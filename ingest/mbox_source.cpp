@@ -21,7 +21,7 @@ constexpr std::size_t kChunk = 64u << 10;           // stream read size
 
 MboxFormat choose_format(const IngestOptions& options, std::string_view prefix, bool eof) {
   if (options.mbox_format != MboxFormat::auto_detect) return options.mbox_format;
-  return detect_mbox_format(prefix.substr(0, kDetectBytes), eof || prefix.size() <= kDetectBytes);
+  return detect_mbox_format(prefix.substr(0, kDetectBytes), eof && prefix.size() <= kDetectBytes);
 }
 
 Container container_of(MboxFormat format) noexcept {

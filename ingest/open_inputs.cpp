@@ -4,7 +4,7 @@
 // the file to the matching reader. One item per message, in order; errors are items too.
 #include "ingest/open_inputs.h"
 
-#include <unistd.h>
+#include <unistd.h>  // STDIN_FILENO
 
 #include "ingest/archive_source.h"
 #include "ingest/file_bytes.h"

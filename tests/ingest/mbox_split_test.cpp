@@ -156,6 +156,21 @@ TEST(MboxSplit, Mboxcl2ContentLengthKeepsUnquotedFromLinesInTheBody) {
   EXPECT_EQ(items[1].error, IngestError::none);
 }
 
+TEST(MboxSplit, Mboxcl2IsDetectedWhenAMessageStraddlesTheDetectionPrefix) {
+  std::vector<std::string> messages;
+  for (int i = 0; i < 15; ++i) {
+    messages.push_back("From: a@b\nSubject: " + std::to_string(i) + "\n\n" + std::string(100000, 'x') +
+                       "\n\nFrom the body\n");
+  }
+  const std::string mbox = testing::write_mbox(messages, MboxFormat::mboxcl2);
+  ASSERT_GT(mbox.size(), 1u << 20);
+  for (auto& items : {split_view(mbox), split_stream(mbox, 65536)}) {
+    ASSERT_EQ(items.size(), 15u);
+    EXPECT_EQ(items[14].error, IngestError::none);
+    EXPECT_EQ(items[14].container, Container::mboxcl2);
+  }
+}
+
 TEST(MboxSplit, MboxclIsDetectedFromQuotedBodyLines) {
   const std::string body = "para\n\n>From the body\n";
   const std::string m1 = "From: a@b\nContent-Length: " + std::to_string(body.size()) + "\n\n" + body;
