@@ -24,6 +24,8 @@ namespace {
 
 struct Query;
 
+constexpr int kUdpReceiveBuffer = 4 << 20;
+
 struct Finished {
   Query* query;
   int status;
@@ -70,8 +72,15 @@ std::string format_peer(const sockaddr* addr) {
 // c-ares socket functions: plain syscalls, plus the socket → server map.
 // c-ares 1.18 leaves sockets it did not open itself in the mode they come in: they must be
 // non-blocking, or a read with nothing to read blocks the resolver thread.
+// A UDP socket gets a large receive buffer: hundreds of answers can arrive in one burst, and the
+// default (about 270 datagrams) drops the rest, which c-ares then has to ask again after a timeout.
 ares_socket_t sock_open(int domain, int type, int protocol, void*) {
-  return ::socket(domain, type | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
+  const int fd = ::socket(domain, type | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
+  if (fd >= 0 && type == SOCK_DGRAM) {
+    const int bytes = kUdpReceiveBuffer;  // the kernel caps it at net.core.rmem_max
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+  }
+  return fd;
 }
 int sock_close(ares_socket_t fd, void* channel) {
   static_cast<DnsResolver::Channel*>(channel)->peers.erase(fd);

@@ -202,6 +202,8 @@ class DnsResponder {
   void bind_sockets() {
     for (int attempt = 0; attempt < 20; ++attempt) {
       udp_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      const int buffer = 4 << 20;  // a burst of thousands of queries must not be dropped
+      ::setsockopt(udp_, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
       sockaddr_in addr{};
       addr.sin_family = AF_INET;
       addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
