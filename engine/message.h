@@ -20,10 +20,12 @@ struct HeaderField {
 enum class MessageDefect : std::uint8_t {
   none,
   empty,                  // no bytes at all
-  no_header_fields,       // the first line is not a header field
+  no_header_fields,       // the first line is not a header field (it is skipped, e.g. mbox "From ")
   no_body_separator,      // no empty line ends the header: treated as all header, empty body
-  header_line_without_colon,  // a line in the header is neither a field nor a continuation
+  header_line_without_colon,  // a line in the header is neither a field nor a continuation:
+                              // it is skipped with its continuation lines, so no field grows
 };
+// When several defects occur, defect() reports the first one found.
 
 // LIFETIME: every view points into the bytes given to split(); keep them alive while this lives.
 // Reused per thread: split() clears the field list but keeps its capacity.
