@@ -89,18 +89,19 @@ inline std::string quote_for(std::string_view message, MboxFormat format) {
   return out;
 }
 
-// An mbox archive of messages (LF) in the given variant; mboxcl/cl2 get a Content-Length field
-// appended to the header.
+// An mbox archive of messages in the given variant, with each message's line ends (LF or CRLF);
+// mboxcl/cl2 get a Content-Length field appended to the header.
 inline std::string write_mbox(const std::vector<std::string>& messages, MboxFormat format) {
   std::string out;
   for (const std::string& m : messages) {
+    const std::string eol = m.find("\r\n") != std::string::npos ? "\r\n" : "\n";
     std::string stored = quote_for(m, format);
     if (format == MboxFormat::mboxcl || format == MboxFormat::mboxcl2) {
-      const std::size_t sep = stored.find("\n\n") + 1;
-      const std::string length = "Content-Length: " + std::to_string(stored.size() - sep - 1) + "\n";
-      stored.insert(sep, length);
+      const std::size_t sep = stored.find(eol + eol) + eol.size();  // the empty line
+      const std::size_t body = sep + eol.size();
+      stored.insert(sep, "Content-Length: " + std::to_string(stored.size() - body) + eol);
     }
-    out += "From sender@example.com Thu Jan  1 00:00:00 2024\n" + stored + "\n";
+    out += "From sender@example.com Thu Jan  1 00:00:00 2024" + eol + stored + eol;
   }
   return out;
 }
