@@ -203,6 +203,36 @@ TEST(DnsResolver, StoppedResolverAnswersAtOnce) {
   EXPECT_EQ(resolve_now(resolver, "later._domainkey.example.com").detail, "resolver stopped");
 }
 
+// A port nobody listens on: the server's ICMP "port unreachable" is a network failure.
+std::uint16_t dead_port() {
+  DnsResponder gone([](const std::string&) { return Reply{}; });
+  return gone.port();  // closed when gone is destroyed
+}
+
+TEST(DnsResolver, ConnectionRefusedIsATemporaryNetworkFailure) {
+  DnsOptions options;
+  options.servers = "127.0.0.1:" + std::to_string(dead_port());
+  options.timeout = std::chrono::milliseconds(250);
+  options.tries = 1;
+  DnsResolver resolver(options);
+  const DnsAnswer answer = resolve_now(resolver, "s._domainkey.example.com");
+  EXPECT_EQ(answer.lookup, Reason::key_dns_servfail);
+  EXPECT_EQ(answer.outcome, DnsOutcome::network);
+  EXPECT_EQ(answer.detail, "connection refused");
+}
+
+TEST(DnsResolver, ADeadFirstServerFailsOverAndTheAnswerNamesTheSecond) {
+  DnsResponder responder([](const std::string&) { return txt({{"v=DKIM1; p="}}); });
+  DnsOptions options;
+  options.servers = "127.0.0.1:" + std::to_string(dead_port()) + "," + responder.server();
+  options.timeout = std::chrono::milliseconds(250);
+  options.tries = 1;
+  DnsResolver resolver(options);
+  const DnsAnswer answer = resolve_now(resolver, "s._domainkey.example.com");
+  EXPECT_EQ(answer.lookup, Reason::ok);
+  EXPECT_EQ(answer.server, responder.server());
+}
+
 TEST(DnsResolver, BadServerListIsRejected) {
   DnsOptions options;
   options.servers = "not-an-address";
