@@ -1,0 +1,353 @@
+// File: tests/cli/cli_test.cpp
+// The dkimscan command line as a user meets it (README "Usage"): verify's JSON Lines report field
+// by field, input order, exit codes 0/1/2/64, --help, --at in both spellings, --legacy, and keygen's
+// key-file and zone-file lines. Messages come from the public corpora in tests/data.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "tests/cli/cli_test_util.h"
+
+namespace dkimscan::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const std::string kData = DKIMSCAN_TESTDATA;
+
+std::string verify_args(const std::string& keys, const std::string& paths, const std::string& extra = "") {
+  return dkimscan_command("verify --quiet --format jsonl --keys " + shell_quote(keys) + " " + extra + " " + paths);
+}
+
+// The message objects of a JSON Lines report (the summary dropped).
+std::vector<json> messages_of(const std::string& out) {
+  std::vector<json> messages;
+  for (json& object : parse_json_lines(out)) {
+    if (object["type"] == "message") messages.push_back(std::move(object));
+  }
+  return messages;
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // Name order is input order: 01 passes (two signatures), 02 fails, 03 is unsigned.
+    dir_.write("m/01-pass.eml", read_text(kData + "/rfc8463/messages/A3-signed.eml"));
+    dir_.write("m/02-fail.eml", read_text(kData + "/rfc6376/messages/A2-as-printed.eml"));
+    dir_.write("m/03-unsigned.eml", read_text(kData + "/rfc6376/messages/A1-unsigned.eml"));
+    dir_.write("keys.zone", read_text(kData + "/rfc8463/keys.zone") + read_text(kData + "/rfc6376/keys.zone"));
+  }
+  std::string keys() const { return dir_ / "keys.zone"; }
+
+  TempDir dir_;
+};
+
+TEST_F(Cli, VerifyJsonlHasOneObjectPerMessageWithTheDocumentedFields) {
+  const CommandResult r = run_command(verify_args(keys(), shell_quote(dir_ / "m")));
+  EXPECT_EQ(r.exit_code, 1);  // 02 fails
+  const std::vector<json> objects = parse_json_lines(r.out);
+  ASSERT_EQ(objects.size(), 4u) << r.out;
+  const std::string message_id = "<20030712040037.46341.5F8J@football.example.com>";
+
+  const json& pass = objects[0];
+  EXPECT_EQ(pass["type"], "message");
+  EXPECT_EQ(pass["seq"], 0);
+  EXPECT_EQ(pass["source"], dir_ / "m/01-pass.eml");
+  EXPECT_EQ(pass["message_id"], message_id);
+  EXPECT_EQ(pass["from_domain"], "football.example.com");
+  EXPECT_EQ(pass["result"], "pass");
+  EXPECT_EQ(pass["reason"], "ok");
+  EXPECT_EQ(pass["policy"], "strict");
+  ASSERT_EQ(pass["signatures"].size(), 2u);
+  const json& ed = pass["signatures"][0];
+  EXPECT_EQ(ed["d"], "football.example.com");
+  EXPECT_EQ(ed["s"], "brisbane");
+  EXPECT_EQ(ed["i"], "@football.example.com");
+  EXPECT_EQ(ed["a"], "ed25519-sha256");
+  EXPECT_EQ(ed["c"], "relaxed/relaxed");
+  EXPECT_EQ(ed["result"], "pass");
+  EXPECT_EQ(ed["reason"], "ok");
+  EXPECT_EQ(ed["key_bits"], 256);
+  const json& rsa = pass["signatures"][1];
+  EXPECT_EQ(rsa["s"], "test");
+  EXPECT_EQ(rsa["a"], "rsa-sha256");
+  EXPECT_EQ(rsa["result"], "pass");
+  EXPECT_EQ(rsa["key_bits"], 1024);
+
+  const json& fail = objects[1];
+  EXPECT_EQ(fail["seq"], 1);
+  EXPECT_EQ(fail["source"], dir_ / "m/02-fail.eml");
+  EXPECT_EQ(fail["result"], "fail");
+  EXPECT_EQ(fail["reason"], "signature_mismatch");
+  ASSERT_EQ(fail["signatures"].size(), 1u);
+  EXPECT_EQ(fail["signatures"][0]["d"], "example.com");
+  EXPECT_EQ(fail["signatures"][0]["i"], "joe@football.example.com");
+  EXPECT_EQ(fail["signatures"][0]["c"], "simple/simple");
+  EXPECT_EQ(fail["signatures"][0]["result"], "fail");
+  EXPECT_EQ(fail["signatures"][0]["reason"], "signature_mismatch");
+  EXPECT_EQ(fail["signatures"][0]["key_bits"], 1024);
+
+  const json& unsigned_message = objects[2];
+  EXPECT_EQ(unsigned_message["seq"], 2);
+  EXPECT_EQ(unsigned_message["result"], "none");
+  EXPECT_EQ(unsigned_message["reason"], "no_signature");
+  EXPECT_TRUE(unsigned_message["signatures"].is_array());
+  EXPECT_TRUE(unsigned_message["signatures"].empty());
+
+  const json& summary = objects[3];
+  EXPECT_EQ(summary["type"], "summary");
+  EXPECT_EQ(summary["messages"], 3);
+  EXPECT_EQ(summary["signatures"], 3);
+  EXPECT_EQ(summary["message_results"]["pass"], 1);
+  EXPECT_EQ(summary["message_results"]["fail"], 1);
+  EXPECT_EQ(summary["message_results"]["none"], 1);
+  EXPECT_EQ(summary["exit_code"], 1);
+}
+
+// Input order is name order, folders recursively, whatever the thread count.
+TEST_F(Cli, VerifyReportsInInputOrderWithSeveralThreads) {
+  const std::string pass = read_text(dir_ / "m/01-pass.eml");
+  const std::string fail = read_text(dir_ / "m/02-fail.eml");
+  std::vector<std::string> expected_sources;
+  for (int i = 0; i < 40; ++i) {
+    const std::string name = "many/" + std::string(i < 20 ? "a" : "b/c") + "/" + (i % 20 < 10 ? "0" : "") +
+                             std::to_string(i % 20) + ".eml";
+    expected_sources.push_back(dir_.write(name, i % 3 == 0 ? fail : pass));
+  }
+  for (const char* threads : {"1", "2", "4"}) {
+    const CommandResult r = run_command(verify_args(keys(), shell_quote(dir_ / "many"), std::string("-j ") + threads));
+    const std::vector<json> messages = messages_of(r.out);
+    ASSERT_EQ(messages.size(), expected_sources.size()) << threads;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      EXPECT_EQ(messages[i]["seq"], i);
+      EXPECT_EQ(messages[i]["source"], expected_sources[i]) << "threads " << threads;
+      EXPECT_EQ(messages[i]["result"], i % 3 == 0 ? "fail" : "pass") << messages[i]["source"];
+    }
+  }
+}
+
+TEST_F(Cli, ExitCodesFollowTheWorstMessage) {
+  const std::string m = dir_ / "m/";
+  EXPECT_EQ(run_command(verify_args(keys(), shell_quote(m + "01-pass.eml") + " " + shell_quote(m + "03-unsigned.eml")))
+                .exit_code,
+            0);
+  EXPECT_EQ(run_command(verify_args(keys(), shell_quote(m + "01-pass.eml") + " " + shell_quote(m + "02-fail.eml")))
+                .exit_code,
+            1);
+  // A temporary key failure (the key file's !TEMPFAIL) makes the run incomplete: 2.
+  const std::string tempfail = dir_.write("tempfail.zone", "brisbane._domainkey.example.com !TEMPFAIL timeout\n");
+  const CommandResult temp = run_command(verify_args(tempfail, shell_quote(kData + "/rfc6376/messages/A2-errata4926.eml")));
+  EXPECT_EQ(temp.exit_code, 2);
+  const std::vector<json> messages = messages_of(temp.out);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0]["result"], "temperror");
+  // An unreadable message also makes the run incomplete, and still gets its line.
+  const CommandResult missing = run_command(verify_args(keys(), shell_quote(m + "01-pass.eml") + " " +
+                                                                    shell_quote(dir_ / "no-such-file.eml") + " 2>/dev/null"));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(messages_of(missing.out).size(), 2u);
+  // Bad usage: 64.
+  EXPECT_EQ(run_command(dkimscan_command("verify --no-such-flag x 2>/dev/null")).exit_code, 64);
+  EXPECT_EQ(run_command(dkimscan_command("verify 2>/dev/null")).exit_code, 64);
+  EXPECT_EQ(run_command(dkimscan_command("verify --format xml " + shell_quote(m) + " 2>/dev/null")).exit_code, 64);
+  EXPECT_EQ(run_command(dkimscan_command("no-such-command 2>/dev/null")).exit_code, 64);
+}
+
+TEST_F(Cli, HelpTeachesWithExamplesAndExitCodes) {
+  const CommandResult top = run_command(dkimscan_command("--help"));
+  EXPECT_EQ(top.exit_code, 0);
+  for (const char* word : {"verify", "sign", "keygen"}) EXPECT_NE(top.out.find(word), std::string::npos) << word;
+  const CommandResult verify = run_command(dkimscan_command("verify --help"));
+  EXPECT_EQ(verify.exit_code, 0);
+  for (const char* text : {"Examples:", "dkimscan verify --keys", "Exit codes:", "0 ", "1 ", "2 ", "64 ", "--at",
+                           "--legacy", "--format", "jsonl"}) {
+    EXPECT_NE(verify.out.find(text), std::string::npos) << "verify --help lacks '" << text << "'";
+  }
+  const CommandResult sign = run_command(dkimscan_command("sign --help"));
+  EXPECT_EQ(sign.exit_code, 0);
+  EXPECT_NE(sign.out.find("Example"), std::string::npos);
+  const CommandResult keygen = run_command(dkimscan_command("keygen --help"));
+  EXPECT_EQ(keygen.exit_code, 0);
+  EXPECT_NE(keygen.out.find("--zone"), std::string::npos);
+}
+
+// --at is the clock for x=: unix seconds or ISO 8601 (UTC, or with an offset); junk is usage (64).
+TEST_F(Cli, AtAcceptsUnixSecondsAndIso8601AndRejectsJunk) {
+  const CommandResult keygen = run_command(dkimscan_command("keygen --type ed25519 -d example.org -s x --out " +
+                                                            shell_quote(dir_ / "x.pem")));
+  ASSERT_EQ(keygen.exit_code, 0);
+  const std::string key_file = dir_.write("x.zone", keygen.out);
+  // t=1700000000 (2023-11-14T22:13:20Z), x=1700003600 (2023-11-14T23:13:20Z).
+  ASSERT_EQ(run_command(dkimscan_command("sign --key " + shell_quote(dir_ / "x.pem") +
+                                         " -d example.org -s x --timestamp 1700000000 --expire 3600 --out " +
+                                         shell_quote(dir_ / "expiring") + " " + shell_quote(dir_ / "m/03-unsigned.eml")))
+                .exit_code,
+            0);
+  const std::string message = shell_quote(dir_ / "expiring/03-unsigned.eml");
+  struct Case {
+    const char* at;
+    const char* result;
+    const char* reason;
+  };
+  const Case cases[] = {
+      {"1700000000", "pass", "ok"},
+      {"1700003600", "pass", "ok"},  // at x= itself: not yet past it
+      {"1700003601", "permerror", "sig_expired"},
+      {"2023-11-14T23:13:20Z", "pass", "ok"},
+      {"2023-11-14T23:13:21Z", "permerror", "sig_expired"},
+      {"2023-11-15T00:13:20+01:00", "pass", "ok"},
+      {"2023-11-15T00:13:21+01:00", "permerror", "sig_expired"},
+      {"2023-11-14", "pass", "ok"},
+      {"2023-11-15", "permerror", "sig_expired"},
+  };
+  for (const Case& c : cases) {
+    const CommandResult r = run_command(verify_args(key_file, message, std::string("--at ") + c.at));
+    const std::vector<json> messages = messages_of(r.out);
+    ASSERT_EQ(messages.size(), 1u) << c.at;
+    EXPECT_EQ(messages[0]["signatures"][0]["result"], c.result) << "--at " << c.at;
+    EXPECT_EQ(messages[0]["signatures"][0]["reason"], c.reason) << "--at " << c.at;
+    EXPECT_EQ(r.exit_code, std::string(c.result) == "pass" ? 0 : 1) << "--at " << c.at;
+  }
+  // Without --at the clock is now, long after this x=.
+  EXPECT_EQ(messages_of(run_command(verify_args(key_file, message)).out)[0]["signatures"][0]["reason"], "sig_expired");
+  for (const char* junk : {"junk", "17000x", "2023-13-01", "2023-11-14T25:00:00Z", "-5x", "1700000000.5"}) {
+    EXPECT_EQ(run_command(verify_args(key_file, message, std::string("--at ") + junk + " 2>/dev/null")).exit_code, 64)
+        << "--at " << junk;
+  }
+}
+
+// --legacy accepts what RFC 8301 refuses (Mail::DKIM goodkey_1: rsa-sha1, 512-bit key), and says so.
+TEST_F(Cli, LegacyPolicyIsReportedAndAcceptsRsaSha1) {
+  const std::string message = shell_quote(kData + "/mail-dkim/messages/goodkey_1.eml");
+  const std::string zone = kData + "/mail-dkim/keys.zone";
+  const CommandResult strict = run_command(verify_args(zone, message));
+  EXPECT_EQ(strict.exit_code, 1);
+  const std::vector<json> s = messages_of(strict.out);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0]["policy"], "strict");
+  EXPECT_EQ(s[0]["signatures"][0]["result"], "permerror");
+  EXPECT_EQ(s[0]["signatures"][0]["reason"], "sig_rsa_sha1_rejected");
+  const CommandResult legacy = run_command(verify_args(zone, message, "--legacy"));
+  EXPECT_EQ(legacy.exit_code, 0);
+  const std::vector<json> l = messages_of(legacy.out);
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_EQ(l[0]["policy"], "legacy");
+  EXPECT_EQ(l[0]["signatures"][0]["result"], "pass");
+  EXPECT_EQ(l[0]["signatures"][0]["key_bits"], 512);
+}
+
+// Bare-LF files are read as CRLF (mailauth stores the RFC 8463 example with LF).
+TEST_F(Cli, BareLfMessageVerifies) {
+  const CommandResult r =
+      run_command(verify_args(kData + "/mailauth/keys.zone", shell_quote(kData + "/mailauth/messages/signed.eml"),
+                              "--at 1528637909"));
+  EXPECT_EQ(r.exit_code, 0);
+  const std::vector<json> messages = messages_of(r.out);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0]["result"], "pass");
+  ASSERT_EQ(messages[0]["signatures"].size(), 2u);
+  EXPECT_EQ(messages[0]["signatures"][1]["result"], "pass");
+}
+
+TEST_F(Cli, TextReportHasALinePerMessageAndASummary) {
+  const CommandResult r = run_command(dkimscan_command("verify --keys " + shell_quote(keys()) + " " + shell_quote(dir_ / "m")));
+  EXPECT_EQ(r.exit_code, 1);
+  const std::vector<std::string> lines = split_lines(r.out);
+  ASSERT_GE(lines.size(), 4u);
+  EXPECT_EQ(lines[0].rfind("pass", 0), 0u) << lines[0];
+  EXPECT_NE(lines[0].find("01-pass.eml"), std::string::npos);
+  EXPECT_EQ(lines[1].rfind("fail", 0), 0u) << lines[1];
+  EXPECT_NE(lines[1].find("signature_mismatch"), std::string::npos);
+  EXPECT_EQ(lines[2].rfind("none", 0), 0u) << lines[2];
+  EXPECT_NE(r.out.find("3 messages"), std::string::npos) << r.out;
+}
+
+// keygen prints the key-file line (the format of --keys) and writes a private PEM that only its
+// owner can read; a message signed with that key verifies against that very line.
+TEST_F(Cli, KeygenLineVerifiesSignaturesMadeWithTheKey) {
+  for (const char* type : {"rsa --bits 1024", "ed25519"}) {
+    const std::string pem = dir_ / "k.pem";
+    fs::remove(pem);
+    const CommandResult keygen = run_command(dkimscan_command(std::string("keygen --type ") + type +
+                                                              " --domain example.org --selector k1 --out " + shell_quote(pem)));
+    ASSERT_EQ(keygen.exit_code, 0) << type;
+    const std::vector<std::string> lines = split_lines(keygen.out);
+    ASSERT_EQ(lines.size(), 1u) << keygen.out;
+    const std::string k = std::string(type).starts_with("rsa") ? "rsa" : "ed25519";
+    EXPECT_TRUE(std::regex_match(lines[0], std::regex("k1\\._domainkey\\.example\\.org v=DKIM1; k=" + k + "; p=[A-Za-z0-9+/]+=*")))
+        << lines[0];
+    struct stat st {};
+    ASSERT_EQ(::stat(pem.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << type;
+
+    const std::string zone = dir_.write("k.zone", keygen.out);
+    const std::string out = dir_ / ("signed-" + k);
+    ASSERT_EQ(run_command(dkimscan_command("sign --key " + shell_quote(pem) + " -d example.org -s k1 --out " +
+                                           shell_quote(out) + " " + shell_quote(dir_ / "m/03-unsigned.eml")))
+                  .exit_code,
+              0);
+    const std::vector<json> messages = messages_of(run_command(verify_args(zone, shell_quote(out + "/03-unsigned.eml"))).out);
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(messages[0]["result"], "pass") << type << ": " << messages[0].dump();
+    EXPECT_EQ(messages[0]["signatures"][0]["s"], "k1");
+  }
+}
+
+// sign writes the signed copies under the same file names in --out and leaves the inputs alone.
+TEST_F(Cli, SignWritesCopiesUnderTheSameNames) {
+  ASSERT_EQ(run_command(dkimscan_command("keygen --type ed25519 -d example.org -s s --out " + shell_quote(dir_ / "s.pem") +
+                                         " > /dev/null"))
+                .exit_code,
+            0);
+  const std::string before = read_text(dir_ / "m/03-unsigned.eml");
+  ASSERT_EQ(run_command(dkimscan_command("sign --key " + shell_quote(dir_ / "s.pem") + " -d example.org -s s --out " +
+                                         shell_quote(dir_ / "out") + " " + shell_quote(dir_ / "m/03-unsigned.eml") + " " +
+                                         shell_quote(dir_ / "m/01-pass.eml")))
+                .exit_code,
+            0);
+  EXPECT_EQ(read_text(dir_ / "m/03-unsigned.eml"), before);
+  const std::string copy = read_text(dir_ / "out/03-unsigned.eml");
+  EXPECT_TRUE(copy.starts_with("DKIM-Signature: v=1; a=ed25519-sha256;")) << copy.substr(0, 80);
+  EXPECT_TRUE(copy.ends_with(before));
+  EXPECT_TRUE(fs::exists(dir_ / "out/01-pass.eml"));
+}
+
+// --zone adds a zone-file line whose TXT strings are at most 255 bytes (RFC 1035 §3.3.14) and
+// join to exactly the key-file value.
+TEST_F(Cli, KeygenZoneSplitsStringsAt255Bytes) {
+  const CommandResult r = run_command(dkimscan_command("keygen --type rsa --bits 2048 --domain example.org --selector z1 --zone --out " +
+                                                       shell_quote(dir_ / "z.pem")));
+  ASSERT_EQ(r.exit_code, 0);
+  const std::vector<std::string> lines = split_lines(r.out);
+  ASSERT_EQ(lines.size(), 2u) << r.out;
+  const std::string prefix = "z1._domainkey.example.org ";
+  ASSERT_TRUE(lines[0].starts_with(prefix));
+  const std::string value = lines[0].substr(prefix.size());
+  ASSERT_TRUE(lines[1].starts_with("z1._domainkey.example.org.")) << lines[1];
+  EXPECT_NE(lines[1].find(" TXT "), std::string::npos) << lines[1];
+  std::vector<std::string> strings;
+  for (std::size_t open = lines[1].find('"'); open != std::string::npos; open = lines[1].find('"', open + 1)) {
+    const std::size_t close = lines[1].find('"', open + 1);
+    ASSERT_NE(close, std::string::npos) << lines[1];
+    strings.push_back(lines[1].substr(open + 1, close - open - 1));
+    open = close;
+  }
+  ASSERT_GE(strings.size(), 2u) << "a 2048-bit record does not fit one string";
+  std::string joined;
+  for (std::size_t i = 0; i < strings.size(); ++i) {
+    EXPECT_LE(strings[i].size(), 255u);
+    if (i + 1 < strings.size()) {
+      EXPECT_EQ(strings[i].size(), 255u) << "string " << i;
+    }
+    joined += strings[i];
+  }
+  EXPECT_EQ(joined, value);
+}
+
+}  // namespace
+}  // namespace dkimscan::testing
