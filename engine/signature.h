@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include "engine/algorithms.h"
 #include "engine/message.h"
@@ -58,14 +59,7 @@ bool decode_dkim_quoted_printable(std::string_view text, std::array<char, 256>& 
 // Calls fn(name) for each name in h=, FWS removed, in order (names may repeat: over-signing).
 template <class Fn>
 void for_each_signed_header(std::string_view h_value, Fn&& fn) {
-  std::size_t start = 0;
-  while (start <= h_value.size()) {
-    std::size_t colon = h_value.find(':', start);
-    if (colon == std::string_view::npos) colon = h_value.size();
-    std::string_view name = trim_fws(h_value.substr(start, colon - start));
-    if (!name.empty()) fn(name);
-    start = colon + 1;
-  }
+  for_each_colon_item(h_value, std::forward<Fn>(fn));
 }
 
 }  // namespace dkimscan::engine
