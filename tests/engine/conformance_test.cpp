@@ -11,9 +11,9 @@
 #include <map>
 #include <span>
 #include <stdexcept>
-#include <tuple>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "engine/verify.h"
@@ -397,14 +397,16 @@ void check_message(const CorpusMessage& row, Policy policy) {
   if (!row.message_result) return;
   std::string best = *row.message_result;
   Reason best_reason = best == "none" ? Reason::no_signature : Reason::ok;
+  std::string_view why = "upstream";
   for (const ExpectedMessage& m : kMessageExceptions) {
     if (m.message == row.id() && m.policy == policy) {
       best = name_of(m.best);
       best_reason = m.best_reason;
+      why = m.why;
     }
   }
-  EXPECT_EQ(name_of(result.best), best) << row.id() << " message result";
-  EXPECT_EQ(code_of(result.best_reason), code_of(best_reason)) << row.id() << " message reason";
+  EXPECT_EQ(name_of(result.best), best) << row.id() << " message result (" << why << ")";
+  EXPECT_EQ(code_of(result.best_reason), code_of(best_reason)) << row.id() << " message reason (" << why << ")";
 }
 
 std::vector<const CorpusMessage*> rows_where(bool (*keep)(const CorpusMessage&)) {
