@@ -26,6 +26,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEERS = os.path.join(ROOT, "bench", "peers")
+TIME = os.environ.get("DKIMSCAN_TIME", "/usr/bin/time")  # GNU time, for -v (peak RSS, CPU seconds)
 
 
 def log(text):
@@ -74,7 +75,7 @@ def run_measured(argv, stdout_path, work):
     time_file = os.path.join(work, "time-v.txt")
     with open(stdout_path, "wb") as out:
         started = time.perf_counter()
-        proc = subprocess.Popen(["/usr/bin/time", "-v", "-o", time_file, *argv], stdout=out, stderr=subprocess.PIPE)
+        proc = subprocess.Popen([TIME, "-v", "-o", time_file, *argv], stdout=out, stderr=subprocess.PIPE)
         poller = RssPoller(proc.pid)
         poller.start()
         _, err = proc.communicate()
