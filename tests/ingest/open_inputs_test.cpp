@@ -154,7 +154,8 @@ TEST(OpenInputs, MessageWithoutBodySeparatorIsReported) {
 
 TEST(OpenInputs, BinaryJunkIsNotAMessage) {
   TempDir dir;
-  std::string junk("\x7f" "ELF\x02\x01\x01\0\0\0binary\n\n", 20);
+  static constexpr char kJunk[] = "\x7f" "ELF\x02\x01\x01\0\0\0binary\n\n";
+  const std::string junk(kJunk, sizeof kJunk - 1);
   auto items = read_all({dir.write("junk.bin", junk)});
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0].error, IngestError::not_a_message);
