@@ -170,8 +170,16 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
     VerifyScratch& local = scratch.local();
     for (std::size_t i = 0; i < batch->size; ++i) {
       PipelineItem& item = batch->items[i];
-      item.result = MessageResult{};
-      if (item.input.error != ingest::IngestError::none) continue;  // reported as read
+      if (item.input.error != ingest::IngestError::none) {  // reported as read, not verified
+        std::vector<SignatureResult> keep = std::move(item.result.signatures);
+        keep.clear();
+        item.result = MessageResult{};
+        item.result.policy = verifier.options().policy;
+        item.result.signatures = std::move(keep);  // capacity kept for the next round
+        continue;
+      }
+      // verify() resets every field; the signature vector keeps its capacity from the batch's
+      // previous round, so the steady state allocates nothing here.
       verifier.verify(item.input.bytes, keys, local, item.result);
       if (options.reverify) options.reverify(item, local);
     }
