@@ -31,14 +31,13 @@ void add_verify_command(CLI::App& app, VerifyArgs& args) {
       "  dkimscan verify --legacy --at 2012-06-01 --keys old-keys.zone archive.mbox\n\n"
       "Exit codes: 0 all passed or unsigned; 1 some message did not verify (fail, permerror,\n"
       "neutral, policy); 2 some message was unreadable or hit a temporary key error;\n"
-      "64 bad usage; 66 an input or key file cannot be opened; 74 output error.");
+      "64 bad usage; 66 a key file cannot be read; 74 output error.");
   cmd->add_option("paths", args.paths, "Message files, folders (recursive), Maildirs, mbox archives, '-' for stdin")
       ->required();
   cmd->add_option("--keys", args.key_files,
                   "Key file(s): lines '<selector>._domainkey.<domain> <TXT value>' (see cache/KEYFILE.md);"
                   " earlier files win; repeat --keys for several")
-      ->allow_extra_args(false)
-      ->check(CLI::ExistingFile);
+      ->allow_extra_args(false);
   cmd->add_option("--dns", args.dns,
                   "DNS servers HOST[:PORT],... for key lookups (default without --keys: /etc/resolv.conf);"
                   " with --keys, the files answer first and DNS the rest")
@@ -86,7 +85,7 @@ engine::VerifyOptions verify_options(const VerifyArgs& args) {
   engine::VerifyOptions options;
   options.policy = args.legacy ? engine::Policy::legacy : engine::Policy::strict;
   try {
-    options.now = args.at.empty() ? static_cast<std::int64_t>(std::time(nullptr)) : parse_time_arg(args.at);
+    options.now = args.at ? parse_time_arg(*args.at) : static_cast<std::int64_t>(std::time(nullptr));
   } catch (const std::invalid_argument& e) {
     throw CLI::ValidationError("--at", e.what());
   }

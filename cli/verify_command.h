@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,7 @@ struct VerifyArgs {
   std::vector<std::string> key_files;
   std::string format = "text";
   bool legacy = false;
-  std::string at;
+  std::optional<std::string> at;
   std::size_t max_signatures = 16;
   unsigned threads = 0;
   bool quiet = false;

@@ -174,7 +174,11 @@ void Verifier::verify(std::string_view bytes, KeyProvider& keys, VerifyScratch& 
     if (!iequals(field.name, kSignatureField)) continue;
     SignatureResult& result = out.signatures.emplace_back();
     if (checked == options_.max_signatures) {
-      result.reason = Reason::sig_over_cap;  // documented cap: counted, reported, not checked
+      // The documented cap: reported with its d=, s= and a=, but neither looked up nor checked.
+      scratch.over_cap = Signature{};
+      parse_signature(field, options_.policy, scratch.over_cap);
+      copy_facts(scratch.over_cap, result);
+      result.reason = Reason::sig_over_cap;
     } else {
       if (scratch.signatures.size() <= checked) scratch.signatures.emplace_back();
       Signature& sig = scratch.signatures[checked++];

@@ -52,6 +52,7 @@ struct MessageResult {
 struct VerifyScratch {
   ParsedMessage message;
   std::vector<Signature> signatures;
+  Signature over_cap;  // parsed only for its facts: signatures beyond the cap are not checked
   std::vector<std::pair<BodyHashKey, BodyHash>> body_hashes;
   Digest digest;
 };
