@@ -1,6 +1,6 @@
 // File: ingest/file_bytes.cpp
 // mmap-or-read, decided in one place. Mapping costs a few syscalls and page faults, so it only
-// pays for files of at least mmap_threshold bytes (ripgrep's heuristic); mbox archives are mapped
+// pays for files of at least mmap_threshold bytes (ripgrep's heuristic, 4 MiB here); mbox archives are mapped
 // so that a multi-GB file is never copied: the kernel pages it in and out behind the cursor.
 #include "ingest/file_bytes.h"
 
