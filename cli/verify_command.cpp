@@ -78,6 +78,7 @@ ingest::IngestOptions ingest_options(const VerifyArgs& args) {
   auto stdin_format = ingest::parse_stdin_format(args.stdin_format);
   if (!stdin_format) throw CLI::ValidationError("--stdin-format", "unknown stdin format '" + args.stdin_format + "'");
   options.stdin_format = *stdin_format;
+  options.defer_maildir_reads = true;  // the pipeline's workers read Maildir files in parallel
   return options;
 }
 
@@ -115,6 +116,7 @@ int run_verify(const VerifyArgs& args) {
   // A failing signature on bytes an archive format may have altered is retried on the repaired
   // bytes; a pass there is reported as "pass after repair: <what>", never as a plain pass.
   pipeline.reverify = ingest::make_repair_reverifier(verifier, keys);
+  pipeline.load = [&read_options](ingest::InputMessage& input) { ingest::load_deferred(input, read_options); };
   pipeline.threads = args.threads;
   // DNS answers take milliseconds: read ahead and request keys early so workers rarely wait.
   if (key_options.dns_wanted()) pipeline.lookahead_batches = 32;

@@ -141,10 +141,9 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
       if (!source.next(item.input)) break;
       item.sequence = sequence++;
       item.note.clear();
-      bytes += item.input.bytes.size();
+      bytes += item.input.bytes.size();  // deferred items count as 0 here: a batch size hint
       ++batch->size;
     }
-    stats.bytes += bytes;
     if (batch->size == 0) {
       pool.give_back(batch);
       control.stop();
@@ -160,6 +159,11 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
 
   flow::async_node<Batch*, Batch*> await_keys(graph, flow::unlimited, [&](Batch* batch, KeyGateway& gateway) {
     gateway.reserve_wait();  // released by the waiter when the batch moves on
+    if (options.load) {  // reading deferred by ingest happens here, in parallel
+      for (std::size_t i = 0; i < batch->size; ++i) {
+        if (batch->items[i].input.deferred) options.load(batch->items[i].input);
+      }
+    }
     batch->waiter.arm(batch, &gateway);
     request_keys(*batch, keys, scratch.local(), tag_lists.local());
     batch->waiter.release_guard();
@@ -191,6 +195,7 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
   flow::function_node<Batch*, flow::continue_msg> emit(graph, flow::serial, [&](Batch* batch) {
     StageClock clock{emit_ns};
     for (std::size_t i = 0; i < batch->size; ++i) {
+      stats.bytes += batch->items[i].input.bytes.size();
       sink.emit(batch->items[i]);
       batch->items[i].input = ingest::InputMessage{};  // release the mapping or buffer now
     }

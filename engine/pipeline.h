@@ -31,6 +31,9 @@ class ResultSink {
   virtual void emit(const PipelineItem& item) = 0;
 };
 
+// Reads an item that ingest handed out unread (InputMessage::deferred), on a worker thread.
+using Loader = std::function<void(ingest::InputMessage& input)>;
+
 // An optional second look at an item whose signatures did not pass (e.g. archive-damage repair).
 using Reverifier = std::function<void(PipelineItem& item, VerifyScratch& scratch)>;
 
@@ -39,6 +42,7 @@ struct PipelineOptions {
   std::size_t batch_messages = 64;    // messages per batch (token)
   std::size_t batch_bytes = 1 << 20;  // or this many bytes, whichever comes first
   Reverifier reverify;                // empty: none
+  Loader load;                        // needed when the source defers reads (Maildir)
   // Extra batches in flight beyond 4 per thread, for slow key sources (DNS): while some batches
   // wait for key answers, others keep the workers busy. Memory grows by this many batches.
   std::size_t lookahead_batches = 0;

@@ -42,6 +42,9 @@ struct InputMessage {
   IngestError error = IngestError::none;
   std::string error_detail;  // for people: the errno text, the offending offset, ...
   Container container = Container::file;
+  // True when bytes have not been read yet (a Maildir message: the reading is left to a worker
+  // thread, see load_deferred() in ingest/open_inputs.h); source is then the file's path.
+  bool deferred = false;
 };
 
 // What a source has handed on so far: every item is counted once, read + errored = items.

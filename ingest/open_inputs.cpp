@@ -71,6 +71,12 @@ class InputsSource final : public MessageSource {
       case WalkItem::Kind::file:
         break;
     }
+    if (item.maildir_message && options_.defer_maildir_reads) {
+      out = InputMessage{};
+      out.source = std::move(item.path);
+      out.deferred = true;
+      return true;
+    }
     FileBytes bytes = read_file_bytes(item.path, options_);
     switch (bytes.kind) {
       case FileBytes::Kind::error:
@@ -115,6 +121,28 @@ class InputsSource final : public MessageSource {
 };
 
 }  // namespace
+
+void load_deferred(InputMessage& item, const IngestOptions& options) {
+  if (!item.deferred) return;
+  std::string path = std::move(item.source);
+  FileBytes bytes = read_file_bytes(path, options);
+  switch (bytes.kind) {
+    case FileBytes::Kind::error:
+      set_error_item(item, std::move(path), bytes.error, std::move(bytes.error_detail));
+      return;
+    case FileBytes::Kind::stream:  // beyond the buffering limit and not mappable
+      set_error_item(item, std::move(path), IngestError::too_large, "message too large to read");
+      return;
+    case FileBytes::Kind::bytes:
+      break;
+  }
+  if (bytes.bytes.empty()) {
+    set_error_item(item, std::move(path), IngestError::empty, "zero bytes");
+    return;
+  }
+  // A Maildir file is one message by definition (no sniffing for mbox or archive content).
+  set_single_message(item, std::move(path), std::move(bytes), options);
+}
 
 std::unique_ptr<MessageSource> open_inputs(const std::vector<std::string>& paths,
                                            const IngestOptions& options) {

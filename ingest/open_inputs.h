@@ -18,4 +18,8 @@ namespace dkimscan::ingest {
 std::unique_ptr<MessageSource> open_inputs(const std::vector<std::string>& paths,
                                            const IngestOptions& options);
 
+// Reads a deferred item (InputMessage::deferred) in place: the bytes and storage, or an error.
+// Thread-safe: the pipeline's workers call it for their own items.
+void load_deferred(InputMessage& item, const IngestOptions& options);
+
 }  // namespace dkimscan::ingest

@@ -36,10 +36,10 @@ bool set_error(WalkItem& out, const std::string& path, IngestError error, std::s
 }
 
 // The entries of dir worth visiting, or false with errno set.
-bool list_folder(const std::string& dir, std::vector<std::string>& names) {
+bool list_folder(const std::string& dir, std::vector<std::string>& names, bool& maildir) {
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return false;
-  const bool maildir = is_maildir(dir);
+  maildir = is_maildir(dir);
   while (const dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
     if (name == "." || name == "..") continue;
@@ -69,8 +69,12 @@ bool PathWalker::next(WalkItem& out) {
         stack_.pop_back();
         continue;
       }
+      const bool holds_messages = top.holds_messages;
       std::string path = join(top.dir, top.names[top.index++]);
-      if (visit(path, false, out)) return true;
+      if (visit(path, false, out)) {
+        out.maildir_message = holds_messages && out.kind == WalkItem::Kind::file;
+        return true;
+      }
       continue;
     }
     if (root_index_ == roots_.size()) return false;
@@ -108,7 +112,11 @@ bool PathWalker::push_folder(const std::string& path, dev_t dev, ino_t ino, Walk
   frame.dir = path;
   frame.dev = dev;
   frame.ino = ino;
-  if (!list_folder(path, frame.names)) {
+  if (!stack_.empty() && stack_.back().maildir) {
+    const std::string_view name = std::string_view(path).substr(path.find_last_of('/') + 1);
+    frame.holds_messages = name == "cur" || name == "new";
+  }
+  if (!list_folder(path, frame.names, frame.maildir)) {
     const int err = errno;
     return set_error(out, path, error_from_errno(err), std::strerror(err));
   }

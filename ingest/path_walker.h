@@ -20,6 +20,7 @@ struct WalkItem {
   Kind kind = Kind::file;
   std::string path;
   bool named = false;  // named by the user (not found inside a folder)
+  bool maildir_message = false;  // found in a Maildir's cur/ or new/: one message by definition
   IngestError error = IngestError::none;
   std::string error_detail;
 };
@@ -37,6 +38,8 @@ class PathWalker {
     std::size_t index = 0;
     dev_t dev = 0;
     ino_t ino = 0;
+    bool maildir = false;           // this folder is a Maildir (has cur/ and new/)
+    bool holds_messages = false;    // this folder is a Maildir's cur/ or new/
   };
   // Fills out and returns true for a file or an error; pushes a Frame for a folder.
   bool visit(const std::string& path, bool named, WalkItem& out);

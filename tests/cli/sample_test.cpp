@@ -8,6 +8,9 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <vector>
+
+#include <unistd.h>
 
 namespace {
 
@@ -52,6 +55,36 @@ TEST(Sample, EveryMessageGetsItsIntendedResult) {
     EXPECT_EQ(object["result"], expected[source]) << source;
   }
   EXPECT_EQ(messages, 100u);
+}
+
+// The same messages as a Maildir (whose files the pipeline's workers read, not the serial
+// reader) give the same results in the same order, with 1 and 2 threads.
+TEST(Sample, MaildirCopyGivesTheSameResults) {
+  fs::path maildir = fs::temp_directory_path() / ("dkimscan-sample-maildir-" + std::to_string(::getpid()));
+  fs::remove_all(maildir);
+  fs::create_directories(maildir / "new");
+  fs::create_directories(maildir / "tmp");
+  fs::copy(kSample / "messages", maildir / "cur");
+  const std::string keys = " --keys " + (kSample / "keys.zone").string() + " ";
+  auto results = [&](const std::string& args) {
+    int exit_code = 0;
+    std::string output = run(std::string(DKIMSCAN_BINARY) + " verify --format jsonl" + keys + args, exit_code);
+    EXPECT_EQ(exit_code, 1);
+    std::vector<std::string> lines;
+    std::istringstream in(output);
+    for (std::string line; std::getline(in, line);) {
+      auto object = nlohmann::json::parse(line);
+      if (object["type"] != "message") continue;
+      std::string name = fs::path(object["source"].get<std::string>()).filename().string();
+      lines.push_back(name + " " + object["result"].get<std::string>() + " " + object["signatures"].dump());
+    }
+    return lines;
+  };
+  auto from_folder = results((kSample / "messages").string());
+  ASSERT_EQ(from_folder.size(), 100u);
+  EXPECT_EQ(results("-j1 " + maildir.string()), from_folder);
+  EXPECT_EQ(results("-j2 " + maildir.string()), from_folder);
+  fs::remove_all(maildir);
 }
 
 }  // namespace
