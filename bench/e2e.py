@@ -112,7 +112,7 @@ def load_generator():
 
 def ensure_corpus(args):
     meta = os.path.join(args.corpus, "corpus.json")
-    want = {"count": args.count, "seed": args.seed, "domains": args.domains, "layout": "files"}
+    want = {"count": args.count, "seed": args.seed, "domains": args.domains, "layout": args.layout}
     if os.path.exists(meta) and not args.regenerate:
         with open(meta) as f:
             have = json.load(f)
@@ -122,6 +122,7 @@ def ensure_corpus(args):
     log(f"generating {args.count} messages (seed {args.seed}, {args.domains} domains) in {args.corpus}")
     subprocess.run([sys.executable, os.path.join(ROOT, "datasets", "generate"), "--count", str(args.count),
                     "--seed", str(args.seed), "--domains", str(args.domains), "--out", args.corpus,
+                    "--layout", args.layout,
                     "--dkimscan", args.dkimscan], check=True)
     with open(meta) as f:
         return json.load(f)
@@ -389,6 +390,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--count", type=int, default=5000)
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--layout", choices=("files", "maildir"), default="files",
+                   help="a folder of .eml files, or a Maildir (whose files dkimscan reads in parallel)")
     p.add_argument("--domains", type=int, default=500)
     p.add_argument("--corpus", help="corpus folder (default /tmp/dkimscan-e2e-<count>-<seed>-<domains>)")
     p.add_argument("--regenerate", action="store_true", help="make the corpus again even if it exists")
@@ -410,7 +413,7 @@ def main():
 
     meta = ensure_corpus(args)
     rows = expected_rows(args.corpus)
-    messages = os.path.join(args.corpus, "messages")
+    messages = os.path.join(args.corpus, "messages" if args.layout == "files" else "maildir")
     warm_cache(os.path.join(args.corpus, r["file"]) for r in rows)
     version = subprocess.run([args.dkimscan, "--version"], capture_output=True, text=True).stdout.strip()
     res = {"date": date, "host": host, "cores": cores, "dkimscan": args.dkimscan, "dkimscan_version": version,
