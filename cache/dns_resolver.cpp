@@ -126,6 +126,7 @@ void on_answer(void* arg, int status, int timeouts, unsigned char* abuf, int ale
     DnsAnswer answer;
     answer.lookup = engine::Reason::key_dns_servfail;
     answer.outcome = DnsOutcome::network;
+    answer.detail = "out of memory";  // fits the small-string buffer: no allocation
     query->done(std::move(answer));
     --channel.in_flight;
     delete query;
