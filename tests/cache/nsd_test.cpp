@@ -3,7 +3,9 @@
 // strings, one record split into many short strings). Keys resolved through c-ares + the cache must
 // equal the key file's, and messages must verify identically through DNS and through the file.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -120,8 +122,16 @@ class NsdServer {
  private:
   void start() {
     const std::string conf = (dir_ / "nsd.conf").string();
+    const pid_t parent = ::getpid();
     pid_ = ::fork();
     if (pid_ == 0) {
+      // nsd must not outlive a crashed test (it would also hold the test's output pipe open).
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (::getppid() != parent) ::_exit(1);
+      const int null = ::open("/dev/null", O_RDWR);
+      ::dup2(null, 0);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
       ::execl(kNsd, kNsd, "-d", "-c", conf.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
