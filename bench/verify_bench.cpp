@@ -127,7 +127,10 @@ BENCHMARK(BM_openssl_rsa2048_verify_fresh_ctx);
 
 // The engine's public-key step (engine/crypto/signature_check.h) on the same inputs.
 void run_check_signature(benchmark::State& state, const RawSignature& raw, engine::Algorithm algorithm) {
-  auto check = [&] { return engine::check_signature(algorithm, raw.record.key.get(), raw.digest, raw.signature); };
+  engine::CryptoContexts contexts;
+  auto check = [&] {
+    return engine::check_signature(contexts, algorithm, raw.record.key.get(), raw.digest, raw.signature);
+  };
   if (check() != engine::CryptoCheck::valid) fail("check_signature does not accept the signature");
   for (auto _ : state) benchmark::DoNotOptimize(check());
   state.SetItemsProcessed(state.iterations());

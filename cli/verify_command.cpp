@@ -119,7 +119,7 @@ int run_verify(const VerifyArgs& args) {
   pipeline.load = [&read_options](ingest::InputMessage& input) { ingest::load_deferred(input, read_options); };
   pipeline.threads = args.threads;
   // DNS answers take milliseconds: read ahead and request keys early so workers rarely wait.
-  if (key_options.dns_wanted()) pipeline.lookahead_batches = 32;
+  if (key_options.dns_wanted()) pipeline.lookahead_batches = 64;
   RunInfo info;
   if (!args.quiet && ProgressSink::wanted()) {
     ProgressSink progress(*writer, ProgressSink::known_input_size(args.paths));

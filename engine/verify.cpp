@@ -128,7 +128,7 @@ Reason SignatureCheck::check_crypto(const KeyRecord& record) noexcept {
   if (header_digest_size_ == 0) {
     header_digest_size_ = compute_header_hash(message_, sig_, scratch_.digest, header_digest_);
   }
-  switch (check_signature(sig_.algorithm, record.key.get(), {header_digest_.data(), header_digest_size_},
+  switch (check_signature(scratch_.crypto, sig_.algorithm, record.key.get(), {header_digest_.data(), header_digest_size_},
                           {sig_.b.data(), sig_.b_size})) {
     case CryptoCheck::valid: return Reason::ok;
     case CryptoCheck::invalid: return Reason::signature_mismatch;

@@ -13,6 +13,7 @@
 #include "engine/algorithms.h"
 #include "engine/body_hash.h"
 #include "engine/crypto/digest.h"
+#include "engine/crypto/signature_check.h"
 #include "engine/key_provider.h"
 #include "engine/message.h"
 #include "engine/signature.h"
@@ -55,6 +56,7 @@ struct VerifyScratch {
   Signature over_cap;  // parsed only for its facts: signatures beyond the cap are not checked
   std::vector<std::pair<BodyHashKey, BodyHash>> body_hashes;
   Digest digest;
+  CryptoContexts crypto;  // this thread's OpenSSL verify contexts
 };
 
 class Verifier {

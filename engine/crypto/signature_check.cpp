@@ -1,7 +1,7 @@
 // File: crypto/signature_check.cpp
 // Public-key decoding and signature checks on OpenSSL 3. The digest algorithms are fetched once
-// per process; each thread reuses its EVP_MD_CTX (Ed25519) and its RSA verify contexts, so the
-// hot path pays no fetch and no fresh context (openssl/openssl#21005).
+// per process; each thread's CryptoContexts keeps its EVP_MD_CTX (Ed25519) and RSA verify
+// contexts, so the hot path pays no fetch and no fresh context (openssl/openssl#21005).
 #include "engine/crypto/signature_check.h"
 
 #include <openssl/err.h>
@@ -23,55 +23,36 @@ const EVP_MD* fetched_md(HashAlg hash) noexcept {
   return hash == HashAlg::sha1 ? sha1 : sha256;
 }
 
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
-};
+}  // namespace
 
-EVP_MD_CTX* thread_md_ctx() noexcept {
-  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  return ctx.get();
+CryptoContexts::CryptoContexts() : md_ctx_(EVP_MD_CTX_new()) {}
+
+CryptoContexts::~CryptoContexts() {
+  for (Slot& slot : slots_) EVP_PKEY_CTX_free(slot.ctx);
+  EVP_MD_CTX_free(md_ctx_);
 }
 
-// Per-thread RSA verify contexts, one per (key, hash), kept for the keys seen most recently.
-// A fresh EVP_PKEY_CTX per check cost a fifth of the verify time (allocation, provider lookup,
-// lock). Each context holds a reference to its key, so a cached key's address cannot be reused
-// by another key while its context lives; eviction frees the context and that reference.
-class RsaContextCache {
- public:
-  ~RsaContextCache() {
-    for (Slot& slot : slots_) EVP_PKEY_CTX_free(slot.ctx);
+EVP_PKEY_CTX* CryptoContexts::rsa_verify(EVP_PKEY* key, HashAlg hash) noexcept {
+  for (Slot& slot : slots_) {
+    if (slot.key == key && slot.hash == hash && slot.ctx != nullptr) return slot.ctx;
   }
-
-  EVP_PKEY_CTX* get(EVP_PKEY* key, HashAlg hash) noexcept {
-    for (Slot& slot : slots_) {
-      if (slot.key == key && slot.hash == hash && slot.ctx != nullptr) return slot.ctx;
-    }
-    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr);
-    if (ctx == nullptr || EVP_PKEY_verify_init(ctx) != 1 || EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) != 1 ||
-        EVP_PKEY_CTX_set_signature_md(ctx, fetched_md(hash)) != 1) {
-      EVP_PKEY_CTX_free(ctx);
-      return nullptr;
-    }
-    Slot& victim = slots_[next_++ % slots_.size()];  // round robin: cheap and good enough
-    EVP_PKEY_CTX_free(victim.ctx);
-    victim = Slot{key, hash, ctx};
-    return ctx;
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr);
+  if (ctx == nullptr || EVP_PKEY_verify_init(ctx) != 1 || EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) != 1 ||
+      EVP_PKEY_CTX_set_signature_md(ctx, fetched_md(hash)) != 1) {
+    EVP_PKEY_CTX_free(ctx);
+    return nullptr;
   }
+  Slot& victim = slots_[next_++ % slots_.size()];  // round robin: cheap and good enough
+  EVP_PKEY_CTX_free(victim.ctx);
+  victim = Slot{key, hash, ctx};
+  return ctx;
+}
 
- private:
-  struct Slot {
-    EVP_PKEY* key = nullptr;
-    HashAlg hash = HashAlg::sha256;
-    EVP_PKEY_CTX* ctx = nullptr;
-  };
-  std::array<Slot, 64> slots_{};
-  std::size_t next_ = 0;
-};
+namespace {
 
-CryptoCheck check_rsa(Algorithm algorithm, EVP_PKEY* key, std::span<const unsigned char> digest,
-                      std::span<const unsigned char> signature) noexcept {
-  thread_local RsaContextCache contexts;
-  EVP_PKEY_CTX* ctx = contexts.get(key, hash_of(algorithm));
+CryptoCheck check_rsa(CryptoContexts& contexts, Algorithm algorithm, EVP_PKEY* key,
+                      std::span<const unsigned char> digest, std::span<const unsigned char> signature) noexcept {
+  EVP_PKEY_CTX* ctx = contexts.rsa_verify(key, hash_of(algorithm));
   if (ctx == nullptr) return CryptoCheck::error;
   // RFC 6376 §3.3.1: RSASSA-PKCS1-v1_5 over the DigestInfo of the header hash. A signature of
   // the wrong length is an invalid signature, not an internal error.
@@ -79,10 +60,10 @@ CryptoCheck check_rsa(Algorithm algorithm, EVP_PKEY* key, std::span<const unsign
   return rc == 1 ? CryptoCheck::valid : CryptoCheck::invalid;
 }
 
-CryptoCheck check_ed25519(EVP_PKEY* key, std::span<const unsigned char> digest,
+CryptoCheck check_ed25519(CryptoContexts& contexts, EVP_PKEY* key, std::span<const unsigned char> digest,
                           std::span<const unsigned char> signature) noexcept {
   // RFC 8463 §3: PureEdDSA over the SHA-256 hash of the header data (the hash is the message).
-  EVP_MD_CTX* ctx = thread_md_ctx();
+  EVP_MD_CTX* ctx = contexts.digest_verify();
   // A one-shot EVP_DigestVerify leaves the context finished; reset it (keeping its allocation)
   // before the next init, or OpenSSL 3.0 verifies against the previous key's state.
   if (ctx != nullptr) EVP_MD_CTX_reset(ctx);
@@ -95,12 +76,12 @@ CryptoCheck check_ed25519(EVP_PKEY* key, std::span<const unsigned char> digest,
 
 }  // namespace
 
-CryptoCheck check_signature(Algorithm algorithm, EVP_PKEY* key, std::span<const unsigned char> digest,
-                            std::span<const unsigned char> signature) noexcept {
+CryptoCheck check_signature(CryptoContexts& contexts, Algorithm algorithm, EVP_PKEY* key,
+                            std::span<const unsigned char> digest, std::span<const unsigned char> signature) noexcept {
   if (key == nullptr || signature.empty()) return CryptoCheck::invalid;
   CryptoCheck result = key_type_of(algorithm) == KeyType::ed25519
-                           ? check_ed25519(key, digest, signature)
-                           : check_rsa(algorithm, key, digest, signature);
+                           ? check_ed25519(contexts, key, digest, signature)
+                           : check_rsa(contexts, algorithm, key, digest, signature);
   // A failed check leaves entries on this thread's OpenSSL error queue; drop them so the queue
   // does not grow with every bad signature in an archive.
   if (result != CryptoCheck::valid) ERR_clear_error();
