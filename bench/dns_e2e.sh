@@ -3,11 +3,11 @@
 # about 2,000 signing domains, a Maildir) verified twice: keys from the key file, then keys from a
 # loopback DNS server that delays every answer by 50 ms (bench/slow_dns_responder). Checks that
 # both runs give identical per-message results, then prints the time ratio DNS / file.
-#   bench/dns_e2e.sh [COUNT] [DOMAINS] [DELAY_MS] [IN_FLIGHT]
+#   bench/dns_e2e.sh [COUNT] [DOMAINS] [DELAY_MS] [IN_FLIGHT]     (THREADS=N: dkimscan -j N)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${DKIMSCAN_BUILD:-$root/build}
-count=${1:-10000} domains=${2:-2000} delay=${3:-50} in_flight=${4:-256}
+count=${1:-10000} domains=${2:-2000} delay=${3:-50} in_flight=${4:-512} threads=${THREADS:-0}
 corpus=/tmp/dkimscan-dns-e2e-$count-$domains
 dkimscan=$build/cli/dkimscan
 [ -x "$dkimscan" ] && [ -x "$build/bench/slow_dns_responder" ] || {
@@ -29,14 +29,14 @@ seconds() {  # wall seconds of a command, its stdout to $1
   python3 -c 'import sys; print(f"{float(sys.argv[2]) - float(sys.argv[1]):.3f}")' "$start" "$EPOCHREALTIME"
 }
 
-file_s=$(seconds "$work/file.jsonl" "$dkimscan" verify -q --format jsonl --keys "$corpus/keys.zone" "$corpus/maildir")
+file_s=$(seconds "$work/file.jsonl" "$dkimscan" verify -q -j "$threads" --format jsonl --keys "$corpus/keys.zone" "$corpus/maildir")
 
 mkfifo "$work/in"
 "$build/bench/slow_dns_responder" "$corpus/keys.zone" "$delay" < "$work/in" > "$work/port" 2> "$work/responder.log" &
 exec 3> "$work/in"  # the responder serves until this closes
 while [ ! -s "$work/port" ]; do sleep 0.05; done
 port=$(cat "$work/port")
-dns_s=$(seconds "$work/dns.jsonl" "$dkimscan" verify -q --format jsonl --dns "127.0.0.1:$port" \
+dns_s=$(seconds "$work/dns.jsonl" "$dkimscan" verify -q -j "$threads" --format jsonl --dns "127.0.0.1:$port" \
   --dns-in-flight "$in_flight" "$corpus/maildir")
 exec 3>&-
 wait
@@ -48,7 +48,7 @@ if ! cmp -s "$work/file.msgs" "$work/dns.msgs"; then
   diff "$work/file.msgs" "$work/dns.msgs" | head -5 >&2
   exit 1
 fi
-echo "corpus: $count messages, $names key records, $(nproc) cores, DNS delay ${delay} ms, ${in_flight} queries in flight"
+echo "corpus: $count messages, $names key records, $(nproc) cores, -j $threads (0: all), DNS delay ${delay} ms, ${in_flight} queries in flight"
 echo "responder: $(cat "$work/responder.log")"
 echo "keys from file: ${file_s} s"
 echo "keys from DNS:  ${dns_s} s"

@@ -24,7 +24,7 @@ struct KeyOptions {
   std::string dns_servers;             // --dns "HOST[:PORT],..." (empty: /etc/resolv.conf)
   std::chrono::milliseconds dns_timeout{2000};  // per try (c-ares doubles it on each retry round)
   int dns_tries = 3;                   // tries per server
-  int max_in_flight = 256;             // DNS queries outstanding at once
+  int max_in_flight = 512;             // DNS queries outstanding at once
   std::chrono::seconds ttl_floor{60};  // cached TTL clamped to [floor, ceiling]
   std::chrono::seconds ttl_ceiling{86400};
   std::chrono::seconds negative_ttl{300};  // NXDOMAIN/NODATA without an SOA (RFC 2308 §5)

@@ -26,7 +26,7 @@ struct VerifyArgs {
   bool use_dns = false;            // --dns given (with --keys: files first, then DNS)
   unsigned dns_timeout_ms = 2000;
   int dns_tries = 3;
-  int dns_in_flight = 256;
+  int dns_in_flight = 512;
   std::string record_keys;
 };
 
