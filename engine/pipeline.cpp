@@ -43,8 +43,10 @@ class BatchKeyWaiter final : public KeyWaiter {
  private:
   void arrive() noexcept {
     if (pending_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-    gateway_->try_put(batch_);
-    gateway_->release_wait();
+    // Once put, the batch may be verified, emitted and re-armed at once: read nothing of it after.
+    KeyGateway* gateway = gateway_;
+    gateway->try_put(batch_);
+    gateway->release_wait();
   }
 
   Batch* batch_ = nullptr;
