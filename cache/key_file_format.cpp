@@ -150,6 +150,9 @@ KeyLine parse_key_line(std::string_view line) noexcept {
     if (space == std::string_view::npos) return make_error("no space between name and value");
     std::string_view name = line.substr(0, space);
     if (name.find('\t') != std::string_view::npos) return make_error("tab inside the name");
+    // An empty label ("a..b", "name..") is no DNS name; refusing it also keeps names canonical:
+    // lookups strip one trailing dot, so "x.." stored as "x." could never be found.
+    if (name.find("..") != std::string_view::npos) return make_error("empty label in the name");
     if (name.size() > 1 && name.back() == '.') name.remove_suffix(1);
     if (name.empty() || name == ".") return make_error("empty name");
     return parse_value(lower_name(name), line.substr(space + 1));
