@@ -10,6 +10,7 @@
 #include "engine/body_hash.h"
 #include "engine/canon.h"
 #include "engine/crypto/digest.h"
+#include "tests/engine/reference_canon.h"
 
 namespace dkimscan::engine {
 namespace {
@@ -44,43 +45,6 @@ std::string make_body(std::size_t size) {
   }
   body += "\r\n\r\n\r\n";
   return body;
-}
-
-// The plain reference of §3.4.3/§3.4.4 on std::string, to check the fast path against.
-std::string reference_canon(Canon canon, std::string_view body) {
-  std::vector<std::string> lines;
-  std::string cur;
-  for (const char c : body) {
-    if (c != '\n') {
-      cur += c;
-      continue;
-    }
-    if (!cur.empty() && cur.back() == '\r') cur.pop_back();
-    lines.push_back(cur);
-    cur.clear();
-  }
-  if (!cur.empty()) lines.push_back(cur);
-  if (canon == Canon::relaxed) {
-    for (std::string& line : lines) {
-      std::string out;
-      bool wsp = false;
-      for (const char c : line) {
-        if (c == ' ' || c == '\t') {
-          wsp = true;
-          continue;
-        }
-        if (wsp) out += ' ';
-        wsp = false;
-        out += c;
-      }
-      line = out;
-    }
-  }
-  while (!lines.empty() && lines.back().empty()) lines.pop_back();
-  if (lines.empty()) return canon == Canon::simple ? "\r\n" : "";
-  std::string out;
-  for (const std::string& line : lines) out += line + "\r\n";
-  return out;
 }
 
 std::string canon_text(Canon canon, std::string_view body) {
@@ -131,7 +95,7 @@ void BM_HeaderCanon(benchmark::State& state, Canon canon) {
 
 void BM_BodyCanon(benchmark::State& state, Canon canon) {
   const std::string body = make_body(static_cast<std::size_t>(state.range(0)));
-  if (canon_text(canon, body) != reference_canon(canon, body)) {
+  if (canon_text(canon, body) != testing::reference_canon(canon, body)) {
     state.SkipWithError("body canonicalization differs from the reference");
     return;
   }
@@ -152,7 +116,7 @@ void BM_BodyHash(benchmark::State& state, Canon canon) {
   {
     DigestBytes expected{};
     digest.begin(HashAlg::sha256);
-    digest.write(reference_canon(canon, body));
+    digest.write(testing::reference_canon(canon, body));
     digest.finish(expected);
     if (compute_body_hash(body, key, digest).digest != expected) {
       state.SkipWithError("body hash differs from SHA-256 of the reference canonical body");

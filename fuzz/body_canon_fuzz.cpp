@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/canon.h"
+#include "tests/engine/reference_canon.h"
 
 namespace {
 
@@ -16,44 +17,6 @@ using namespace dkimscan::engine;
 
 void require(bool ok) {
   if (!ok) std::abort();
-}
-
-// Lines split at LF; a CR right before the LF belongs to the line end; a CR anywhere else
-// (including at the very end) is an ordinary byte.
-std::string reference(Canon canon, std::string_view body) {
-  std::vector<std::string> lines;
-  std::string cur;
-  for (const char c : body) {
-    if (c != '\n') {
-      cur += c;
-      continue;
-    }
-    if (!cur.empty() && cur.back() == '\r') cur.pop_back();
-    lines.push_back(cur);
-    cur.clear();
-  }
-  if (!cur.empty()) lines.push_back(cur);
-  if (canon == Canon::relaxed) {
-    for (std::string& line : lines) {
-      std::string out;
-      bool wsp = false;
-      for (const char c : line) {
-        if (c == ' ' || c == '\t') {
-          wsp = true;
-          continue;
-        }
-        if (wsp) out += ' ';
-        wsp = false;
-        out += c;
-      }
-      line = out;  // trailing WSP dropped
-    }
-  }
-  while (!lines.empty() && lines.back().empty()) lines.pop_back();
-  if (lines.empty()) return canon == Canon::simple ? "\r\n" : "";
-  std::string out;
-  for (const std::string& line : lines) out += line + "\r\n";
-  return out;
 }
 
 struct Result {
@@ -93,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   require(whole.text == split.text);
   require(whole.total == split.total);
 
-  const std::string expected = reference(canon, body);
+  const std::string expected = testing::reference_canon(canon, body);
   require(whole.total == expected.size());
   require(whole.text == (limit ? expected.substr(0, std::min<std::uint64_t>(*limit, expected.size())) : expected));
   return 0;
