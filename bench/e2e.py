@@ -272,6 +272,18 @@ def openssl_speed():
     return {"verify_per_s": rates, "sha256_bytes_per_s": float(m.group(1)) * 1000}
 
 
+def openssl_multi_verify(processes):
+    """RSA-2048 verify/s of `openssl speed -multi N`: N processes, no shared state. Divided by the
+    one-core rate it is the scaling the machine itself allows (turbo, SMT, shared caches), the
+    ceiling against which dkimscan's own scaling is read."""
+    out = subprocess.run(["openssl", "speed", "-multi", str(processes), "-seconds", "2", "rsa2048"],
+                         capture_output=True, text=True, check=True).stdout
+    m = re.search(r"^rsa\s+2048 bits\s+\S+s\s+\S+s\s+[\d.]+\s+([\d.]+)", out, re.MULTILINE)
+    if not m:
+        raise SystemExit("e2e: cannot read `openssl speed -multi` output")
+    return float(m.group(1))
+
+
 def crypto_bound(meta, speed):
     """Seconds OpenSSL alone needs for the corpus on one core: every public-key check the verdicts
     require at its `openssl speed` rate, plus SHA-256 over the bytes hashed (one body hash per
@@ -348,6 +360,9 @@ def summary_table(res):
                   f"{res['fraction_of_bound_cpu']:.2f}, by dkimscan's own timer {own(j1) / bound['msgs_per_s']:.2f})",
               f"scaling -j{jn['threads']} / -j1:                 {res['scaling']:.2f}   "
               f"(bar: >= {0.9 * jn['threads']:.2f} = 0.9 x {jn['threads']} threads; by own timer {own(jn) / own(j1):.2f})"]
+    if res.get("hardware_scaling"):
+        lines.append(f"hardware ceiling:                  {res['hardware_scaling']:.2f}   (openssl speed rsa2048 verify/s, "
+                     f"-multi {jn['threads']} / one process, measured just before the runs)")
     if res.get("peers"):
         sub = res["dkimscan_subset_j1"]
         lines += ["", f"peers on the first {sub['messages']} messages ({sub['bytes'] / 1e6:.1f} MB), one core each:"]
@@ -421,9 +436,13 @@ def main():
     if res["load_start"] > cores / 2:
         log(f"WARNING load average {res['load_start']:.1f} on {cores} cores: wall-clock figures will be low")
 
-    log("openssl speed (about 20 s)")
+    log("openssl speed (about 25 s)")
     res["openssl_speed"] = openssl_speed()
     res["crypto_bound"] = crypto_bound(meta, res["openssl_speed"])
+    if args.threads > 1:
+        res["openssl_multi_rsa2048_verify_per_s"] = openssl_multi_verify(args.threads)
+        res["hardware_scaling"] = (res["openssl_multi_rsa2048_verify_per_s"]
+                                   / res["openssl_speed"]["verify_per_s"]["rsa2048"])
     expected = counts_of(rows)
     log(f"dkimscan -j1 and -j{args.threads} on {meta['count']} messages, best of {args.repeat}")
     res["dkimscan_j1"] = run_dkimscan(args, messages, 1, expected, meta["bytes"], "corpus")

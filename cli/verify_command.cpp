@@ -78,7 +78,7 @@ ingest::IngestOptions ingest_options(const VerifyArgs& args) {
   auto stdin_format = ingest::parse_stdin_format(args.stdin_format);
   if (!stdin_format) throw CLI::ValidationError("--stdin-format", "unknown stdin format '" + args.stdin_format + "'");
   options.stdin_format = *stdin_format;
-  options.defer_maildir_reads = true;  // the pipeline's workers read Maildir files in parallel
+  options.defer_reads = true;  // the pipeline's workers read message files in parallel
   return options;
 }
 
@@ -115,7 +115,7 @@ int run_verify(const VerifyArgs& args) {
   engine::PipelineOptions pipeline;
   // A failing signature on bytes an archive format may have altered is retried on the repaired
   // bytes; a pass there is reported as "pass after repair: <what>", never as a plain pass.
-  pipeline.reverify = ingest::make_repair_reverifier(verifier, keys);
+  pipeline.reverify = ingest::make_repair_reverifier(verifier);
   pipeline.load = [&read_options](ingest::InputMessage& input) { ingest::load_deferred(input, read_options); };
   pipeline.threads = args.threads;
   // DNS answers take milliseconds: read ahead and request keys early so workers rarely wait.

@@ -5,14 +5,19 @@
 
 namespace dkimscan::engine {
 
-std::string key_name(std::string_view selector, std::string_view domain) {
+void assign_key_name(std::string_view selector, std::string_view domain, std::string& out) {
   constexpr std::string_view kInfix = "._domainkey.";
-  std::string name;
-  name.reserve(selector.size() + kInfix.size() + domain.size());
-  name.append(selector).append(kInfix).append(domain);
-  for (char& c : name) {
+  out.clear();
+  out.reserve(selector.size() + kInfix.size() + domain.size());
+  out.append(selector).append(kInfix).append(domain);
+  for (char& c : out) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
+}
+
+std::string key_name(std::string_view selector, std::string_view domain) {
+  std::string name;
+  assign_key_name(selector, domain, name);
   return name;
 }
 

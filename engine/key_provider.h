@@ -37,5 +37,7 @@ class KeyProvider {
 
 // "<selector>._domainkey.<domain>" in lower case (DNS names compare case-insensitively).
 std::string key_name(std::string_view selector, std::string_view domain);
+// The same, written into out (its capacity is reused: no allocation once it is large enough).
+void assign_key_name(std::string_view selector, std::string_view domain, std::string& out);
 
 }  // namespace dkimscan::engine

@@ -4,9 +4,12 @@
 // Tokens are recycled Batch objects; the limiter bounds how many are in flight, so memory is
 // bounded whatever the archive size. The await-keys node starts every key lookup of a batch and
 // lets the batch continue only when all answers are in, from whichever thread delivers the last
-// one (the resolver's): a batch waiting for DNS never holds a worker thread. The sequencer puts
+// one (the resolver's): a batch waiting for DNS never holds a worker thread. The answers stay
+// pinned to the batch (PinnedKeys), so verify reads them without asking the provider again. The sequencer puts
 // batches back in input order before the single emit node sees them.
 #include "engine/pipeline.h"
+
+#include "engine/pinned_keys.h"
 
 #include <oneapi/tbb/enumerable_thread_specific.h>
 #include <oneapi/tbb/flow_graph.h>
@@ -36,7 +39,9 @@ class BatchKeyWaiter final : public KeyWaiter {
     gateway_ = gateway;
     pending_.store(1, std::memory_order_relaxed);  // the guard, dropped by release_guard()
   }
-  void expect_one() noexcept { pending_.fetch_add(1, std::memory_order_relaxed); }
+  void expect(std::size_t answers) noexcept {
+    pending_.fetch_add(static_cast<int>(answers), std::memory_order_relaxed);
+  }
   void key_ready(KeySetPtr) noexcept override { arrive(); }
   void release_guard() noexcept { arrive(); }
 
@@ -59,6 +64,7 @@ struct Batch {
   std::size_t size = 0;      // items in use; the vector keeps the rest for reuse
   std::uint64_t index = 0;   // position in the input, for the sequencer
   BatchKeyWaiter waiter;
+  PinnedKeys keys;           // the answers its signatures need, asked for once per batch
 };
 
 // Batches are recycled: the emit node returns them, the read node takes them.
@@ -89,24 +95,29 @@ std::int64_t nanoseconds_since(Clock::time_point start) noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
 }
 
-// Requests the key of every DKIM-Signature in the batch (only d= and s= are read here; every
-// other check is verify's). Answers already known cost nothing; the rest arrive via the waiter.
-void request_keys(Batch& batch, KeyProvider& keys, VerifyScratch& scratch, TagList& tags) {
+// Names the key of every DKIM-Signature in the batch that verify will check (at most
+// max_signatures per message, so a message with thousands of signatures cannot make thousands of
+// queries) and asks for them all at once. Only d= and s= are read here; every other check is
+// verify's. Answers already known cost nothing; the rest arrive via the batch's waiter.
+void request_keys(Batch& batch, KeyProvider& keys, std::size_t max_signatures, VerifyScratch& scratch,
+                  TagList& tags) {
+  batch.keys.reset(keys);
   for (std::size_t i = 0; i < batch.size; ++i) {
     const PipelineItem& item = batch.items[i];
     if (item.input.error != ingest::IngestError::none) continue;
     scratch.message.split(item.input.bytes);
+    std::size_t signatures = 0;
     for (const HeaderField& field : scratch.message.fields()) {
-      if (!iequals(field.name, "DKIM-Signature") || tags.parse(field.value) != TagListStatus::ok) continue;
+      if (!iequals(field.name, "DKIM-Signature")) continue;
+      if (signatures++ == max_signatures) break;
+      if (tags.parse(field.value) != TagListStatus::ok) continue;
       const Tag* domain = tags.find("d");
       const Tag* selector = tags.find("s");
-      if (domain == nullptr || selector == nullptr) continue;
-      batch.waiter.expect_one();
-      if (keys.lookup_or_wait(key_name(selector->value, domain->value), &batch.waiter)) {
-        batch.waiter.key_ready(nullptr);  // known now: no callback will come for it
-      }
+      if (domain != nullptr && selector != nullptr) batch.keys.want(selector->value, domain->value);
     }
   }
+  batch.waiter.expect(batch.keys.wanted());  // before asking: answers may arrive at once
+  batch.keys.ask(batch.waiter);
 }
 
 struct StageClock {  // adds the time since construction to a counter
@@ -143,7 +154,7 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
       if (!source.next(item.input)) break;
       item.sequence = sequence++;
       item.note.clear();
-      bytes += item.input.bytes.size();  // deferred items count as 0 here: a batch size hint
+      bytes += item.input.deferred ? item.input.deferred_size : item.input.bytes.size();
       ++batch->size;
     }
     if (batch->size == 0) {
@@ -162,12 +173,13 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
   flow::async_node<Batch*, Batch*> await_keys(graph, flow::unlimited, [&](Batch* batch, KeyGateway& gateway) {
     gateway.reserve_wait();  // released by the waiter when the batch moves on
     if (options.load) {  // reading deferred by ingest happens here, in parallel
+      StageClock clock{read_ns};
       for (std::size_t i = 0; i < batch->size; ++i) {
         if (batch->items[i].input.deferred) options.load(batch->items[i].input);
       }
     }
     batch->waiter.arm(batch, &gateway);
-    request_keys(*batch, keys, scratch.local(), tag_lists.local());
+    request_keys(*batch, keys, verifier.options().max_signatures, scratch.local(), tag_lists.local());
     batch->waiter.release_guard();
   });
 
@@ -186,8 +198,8 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
       }
       // verify() resets every field; the signature vector keeps its capacity from the batch's
       // previous round, so the steady state allocates nothing here.
-      verifier.verify(item.input.bytes, keys, local, item.result);
-      if (options.reverify) options.reverify(item, local);
+      verifier.verify(item.input.bytes, batch->keys, local, item.result);
+      if (options.reverify) options.reverify(item, batch->keys, local);
     }
     return batch;
   });

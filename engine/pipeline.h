@@ -35,7 +35,8 @@ class ResultSink {
 using Loader = std::function<void(ingest::InputMessage& input)>;
 
 // An optional second look at an item whose signatures did not pass (e.g. archive-damage repair).
-using Reverifier = std::function<void(PipelineItem& item, VerifyScratch& scratch)>;
+// keys holds the answers the item's batch was given (verify's own).
+using Reverifier = std::function<void(PipelineItem& item, KeyProvider& keys, VerifyScratch& scratch)>;
 
 struct PipelineOptions {
   unsigned threads = 0;               // 0: all cores
@@ -54,7 +55,7 @@ struct PipelineStats {
   std::uint64_t messages = 0;
   std::uint64_t bytes = 0;
   double seconds = 0;         // wall clock of the whole run
-  double read_seconds = 0;    // ingest: splitting, mapping, reading
+  double read_seconds = 0;    // ingest: walking, splitting, mapping, reading (deferred files: by workers)
   double verify_seconds = 0;  // parse, canonicalize, hash, key lookup, signature checks
   double emit_seconds = 0;    // formatting and writing results
   unsigned threads = 0;

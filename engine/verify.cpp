@@ -58,7 +58,8 @@ Reason SignatureCheck::run(KeyProvider& keys) noexcept {
   if (Reason r = check_signature_times(sig_, options_.now); r != Reason::ok) return r;
 
   // §6.1.2: fetch the key records. A failed lookup decides the verdict on its own.
-  KeySetPtr key_set = keys.lookup(key_name(sig_.selector, sig_.domain));
+  assign_key_name(sig_.selector, sig_.domain, scratch_.key_name);
+  KeySetPtr key_set = keys.lookup(scratch_.key_name);
   if (key_set->lookup != Reason::ok) return key_set->lookup;
 
   // Several TXT records (§6.1.2 step 3 leaves the choice open): try each in order; pass if any

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -57,6 +58,7 @@ struct VerifyScratch {
   std::vector<std::pair<BodyHashKey, BodyHash>> body_hashes;
   Digest digest;
   CryptoContexts crypto;  // this thread's OpenSSL verify contexts
+  std::string key_name;   // the name being looked up (its capacity is reused)
 };
 
 class Verifier {

@@ -117,7 +117,7 @@ class ArchiveSource final : public MessageSource {
   ArchiveSource(std::string name, const IngestOptions& options, StdinFormat entries, int depth)
       : name_(std::move(name)), options_(options), entries_format_(entries), depth_(depth),
         a_(archive_read_new()) {
-    // RFC-free zone: these are the containers mail archives come in (ingest/README.md).
+    // RFC-free zone: these are the containers mail archives come in (README.md, "Input formats").
     archive_read_support_filter_gzip(a_);
     archive_read_support_filter_bzip2(a_);
     archive_read_support_filter_xz(a_);

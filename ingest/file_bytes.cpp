@@ -81,6 +81,19 @@ void Mapping::release(std::size_t begin, std::size_t end) const noexcept {
   ::madvise(const_cast<char*>(static_cast<const char*>(data_)) + begin, end - begin, MADV_DONTNEED);
 }
 
+std::string_view read_file_head(const std::string& path, std::span<char> buffer) noexcept {
+  Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (fd.fd < 0) return {};
+  std::size_t got = 0;
+  while (got < buffer.size()) {
+    ssize_t n = ::read(fd.fd, buffer.data() + got, buffer.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  return {buffer.data(), got};
+}
+
 IngestError error_from_errno(int err) noexcept {
   return err == ELOOP ? IngestError::symlink_loop : IngestError::unreadable;
 }

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -52,6 +53,10 @@ struct FileBytes {
 //           could not be mapped: read it as a stream instead (archive_reader.h).
 //   error:  unreadable (errno text in error_detail) or symlink_loop (ELOOP).
 FileBytes read_file_bytes(const std::string& path, const IngestOptions& options);
+
+// Up to buffer.size() bytes from the start of the file at path, in buffer: enough to sniff what it
+// holds without reading it whole. Empty when it cannot be read (the full read reports why).
+std::string_view read_file_head(const std::string& path, std::span<char> buffer) noexcept;
 
 // The IngestError for an errno from open()/stat(): ELOOP → symlink_loop, others → unreadable.
 IngestError error_from_errno(int err) noexcept;

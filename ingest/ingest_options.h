@@ -46,9 +46,10 @@ struct IngestOptions {
   std::size_t mmap_threshold = 4u * 1024 * 1024;
   // The N of "path#N" for the first message of an mbox (1: "mbox#1" is the first message).
   unsigned mbox_index_base = 1;
-  // Hand out Maildir messages unread (InputMessage::deferred) so that a parallel stage reads
-  // them (load_deferred()): the serial reader then only walks folders.
-  bool defer_maildir_reads = false;
+  // Hand out single-message files unread (InputMessage::deferred) so that a parallel stage reads
+  // them (load_deferred()): the serial reader then only walks folders and, for files outside a
+  // Maildir, reads their first bytes to tell a message from an mbox or an archive.
+  bool defer_reads = false;
 };
 
 std::string_view mbox_format_name(MboxFormat format) noexcept;

@@ -42,9 +42,11 @@ struct InputMessage {
   IngestError error = IngestError::none;
   std::string error_detail;  // for people: the errno text, the offending offset, ...
   Container container = Container::file;
-  // True when bytes have not been read yet (a Maildir message: the reading is left to a worker
-  // thread, see load_deferred() in ingest/open_inputs.h); source is then the file's path.
+  // True when bytes have not been read yet (a single-message file: the reading is left to a
+  // worker thread, see load_deferred() in ingest/open_inputs.h); source is then the file's path
+  // and deferred_size its size when it was found (what the batching counts).
   bool deferred = false;
+  std::uint64_t deferred_size = 0;
 };
 
 // What a source has handed on so far: every item is counted once, read + errored = items.

@@ -6,6 +6,8 @@
 
 #include <unistd.h>  // STDIN_FILENO
 
+#include <array>
+
 #include "ingest/archive_source.h"
 #include "ingest/file_bytes.h"
 #include "ingest/mbox_source.h"
@@ -16,6 +18,9 @@
 namespace dkimscan::ingest {
 
 namespace {
+
+// Enough for every sniff: tar's "ustar" magic ends at byte 262.
+constexpr std::size_t kHeadBytes = 512;
 
 void set_error_item(InputMessage& out, std::string source, IngestError error, std::string detail) {
   out = InputMessage{};
@@ -71,10 +76,11 @@ class InputsSource final : public MessageSource {
       case WalkItem::Kind::file:
         break;
     }
-    if (item.maildir_message && options_.defer_maildir_reads) {
+    if (options_.defer_reads && holds_one_message(item)) {
       out = InputMessage{};
       out.source = std::move(item.path);
       out.deferred = true;
+      out.deferred_size = item.size;
       return true;
     }
     FileBytes bytes = read_file_bytes(item.path, options_);
@@ -114,8 +120,19 @@ class InputsSource final : public MessageSource {
     return false;
   }
 
+  // Whether item can be left for a worker to read as one message. A Maildir file is one by
+  // definition; any other file is sniffed like start_bytes() does, from its first bytes only.
+  // Files that will be mapped (large; mbox archives mostly) are read here, as before.
+  bool holds_one_message(const WalkItem& item) {
+    if (item.maildir_message) return true;
+    if (item.size == 0 || item.size >= options_.mmap_threshold || item.size > options_.max_message_bytes) return false;
+    const std::string_view head = read_file_head(item.path, head_);
+    return !head.empty() && !looks_packed(head) && !looks_like_mbox(head);
+  }
+
   PathWalker walker_;
   IngestOptions options_;
+  std::array<char, kHeadBytes> head_;
   std::unique_ptr<MessageSource> current_;
   IngestStats stats_;
 };
@@ -140,7 +157,7 @@ void load_deferred(InputMessage& item, const IngestOptions& options) {
     set_error_item(item, std::move(path), IngestError::empty, "zero bytes");
     return;
   }
-  // A Maildir file is one message by definition (no sniffing for mbox or archive content).
+  // One message: a Maildir file by definition, any other file by its first bytes when it was found.
   set_single_message(item, std::move(path), std::move(bytes), options);
 }
 

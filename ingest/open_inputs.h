@@ -1,7 +1,7 @@
 // File: ingest/open_inputs.h
 // The entry point of ingest: the paths a user names (files, folders, Maildirs, mbox archives,
 // compressed and packed archives, "-" for standard input) become one MessageSource that yields
-// every message in a stable order, errors included as items. See ingest/README.md for formats.
+// every message in a stable order, errors included as items. The formats are listed in README.md, "Input formats".
 #pragma once
 
 #include <memory>

@@ -97,6 +97,7 @@ bool PathWalker::visit(const std::string& path, bool named, WalkItem& out) {
   const bool streamable = S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode);
   if (S_ISREG(st.st_mode) || (named && streamable)) {
     out = WalkItem{WalkItem::Kind::file, path, named};
+    if (S_ISREG(st.st_mode)) out.size = static_cast<std::uint64_t>(st.st_size);
     return true;
   }
   return set_error(out, path, IngestError::not_regular, "not a regular file or folder");

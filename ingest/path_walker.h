@@ -21,6 +21,7 @@ struct WalkItem {
   std::string path;
   bool named = false;  // named by the user (not found inside a folder)
   bool maildir_message = false;  // found in a Maildir's cur/ or new/: one message by definition
+  std::uint64_t size = 0;        // of a regular file, from the walk's stat()
   IngestError error = IngestError::none;
   std::string error_detail;
 };

@@ -128,8 +128,8 @@ void repair_failed_signatures(engine::PipelineItem& item, engine::VerifyScratch&
   }
 }
 
-engine::Reverifier make_repair_reverifier(const engine::Verifier& verifier, engine::KeyProvider& keys) {
-  return [&verifier, &keys](engine::PipelineItem& item, engine::VerifyScratch& scratch) {
+engine::Reverifier make_repair_reverifier(const engine::Verifier& verifier) {
+  return [&verifier](engine::PipelineItem& item, engine::KeyProvider& keys, engine::VerifyScratch& scratch) {
     repair_failed_signatures(item, scratch, verifier, keys);
   };
 }

@@ -37,7 +37,8 @@ std::vector<RepairVariant> repair_variants(std::string_view message, Container c
 void repair_failed_signatures(engine::PipelineItem& item, engine::VerifyScratch& scratch,
                               const engine::Verifier& verifier, engine::KeyProvider& keys);
 
-// repair_failed_signatures bound to a verifier and keys (both must outlive the pipeline run).
-engine::Reverifier make_repair_reverifier(const engine::Verifier& verifier, engine::KeyProvider& keys);
+// repair_failed_signatures bound to a verifier (which must outlive the pipeline run); the keys
+// are the batch's, handed in by the pipeline.
+engine::Reverifier make_repair_reverifier(const engine::Verifier& verifier);
 
 }  // namespace dkimscan::ingest

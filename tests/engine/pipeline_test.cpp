@@ -113,12 +113,14 @@ class SlowAsyncProvider final : public KeyProvider {
 
   KeySetPtr lookup(std::string_view name) override {
     std::lock_guard lock(mutex_);
+    ++lookup_calls;
     if (!delivered_.count(std::string(name))) ++blocking_lookups;
     return inner_.lookup(name);
   }
 
   KeySetPtr lookup_or_wait(std::string_view name, KeyWaiter* waiter) override {
     std::lock_guard lock(mutex_);
+    ++asks;
     if (delivered_.count(std::string(name))) return inner_.lookup(name);
     queue_.emplace_back(std::string(name), waiter);
     wake_.notify_all();
@@ -126,6 +128,8 @@ class SlowAsyncProvider final : public KeyProvider {
   }
 
   int blocking_lookups = 0;  // guarded by mutex_
+  int lookup_calls = 0;      // every lookup() call, answered or not (guarded by mutex_)
+  int asks = 0;              // lookup_or_wait() calls (guarded by mutex_)
 
  private:
   void deliver() {
@@ -171,6 +175,63 @@ TEST(Pipeline, WorkersNeverWaitForSlowKeysAndResultsMatch) {
   run_pipeline(source, verifier, slow, sink, options);
   EXPECT_EQ(sink.lines, from_file);
   EXPECT_EQ(slow.blocking_lookups, 0);
+  // Verify reads the answers pinned to its batch: it never asks the provider again, so an answer
+  // that expired in between could neither block a worker nor change a verdict.
+  EXPECT_EQ(slow.lookup_calls, 0);
+}
+
+// The sample's first message with `copies` more DKIM-Signature fields on top, copies of its own;
+// with distinct_selectors, copy i says s=capN instead (an unknown key).
+std::shared_ptr<std::string> with_extra_signatures(const std::string& message, int copies, bool distinct_selectors) {
+  std::size_t sig = message.find("DKIM-Signature:");
+  std::size_t end = sig;
+  do end = message.find('\n', end) + 1; while (message[end] == ' ' || message[end] == '\t');
+  const std::string field = message.substr(sig, end - sig);
+  std::string out;
+  for (int i = 0; i < copies; ++i) {
+    std::string copy = field;
+    if (distinct_selectors) copy.replace(copy.find("s=rsa2048;"), 10, "s=cap" + std::to_string(i) + ";");
+    out += copy;
+  }
+  return std::make_shared<std::string>(out + message);
+}
+
+// What a run over one message with the slow provider asked for and printed.
+struct AskedFor {
+  std::vector<std::string> lines;
+  int asks = 0;
+  int lookup_calls = 0;
+};
+
+AskedFor run_slow(std::shared_ptr<std::string> message, std::size_t max_signatures) {
+  std::vector<std::shared_ptr<std::string>> one{std::move(message)};
+  cache::KeyFileProvider file({(kSample / "keys.zone").string()});
+  SlowAsyncProvider slow(file);
+  VectorSource source(one, 1);
+  RecordingSink sink;
+  run_pipeline(source, Verifier({Policy::strict, 1800000000, max_signatures}), slow, sink, {});
+  return {sink.lines, slow.asks, slow.lookup_calls};
+}
+
+TEST(Pipeline, AsksEachNameOncePerBatch) {
+  auto sample = read_sample();
+  ASSERT_NE(sample.front()->find("s=rsa2048;"), std::string::npos);
+  AskedFor run = run_slow(with_extra_signatures(*sample.front(), 10, false), 16);
+  ASSERT_EQ(run.lines.size(), 1u);
+  EXPECT_EQ(run.asks, 1);  // 11 signatures, one key
+  EXPECT_EQ(run.lookup_calls, 0);
+  EXPECT_EQ(run.lines[0].find("key_"), std::string::npos) << run.lines[0];
+}
+
+TEST(Pipeline, AsksForNoKeyBeyondTheSignatureCap) {
+  // 40 signatures with 40 different selectors and a cap of 3: only the 3 checked ones are asked
+  // for, so a message cannot turn its signature count into a flood of DNS queries.
+  auto sample = read_sample();
+  AskedFor run = run_slow(with_extra_signatures(*sample.front(), 40, true), 3);
+  ASSERT_EQ(run.lines.size(), 1u);
+  EXPECT_EQ(run.asks, 3);
+  EXPECT_EQ(run.lookup_calls, 0);
+  EXPECT_NE(run.lines[0].find("sig_over_cap"), std::string::npos) << run.lines[0];
 }
 
 TEST(Pipeline, EmptySourceGivesNothing) {

@@ -1,5 +1,6 @@
-// Deferred Maildir reads: the serial reader hands out Maildir messages unread and a worker loads
-// them; the items must then be exactly what an immediate read gives, errors included.
+// Deferred reads: the serial reader hands out single-message files unread and a worker loads
+// them; the items must then be exactly what an immediate read gives, errors included. Files that
+// hold many messages (mbox, archives) are still expanded by the serial reader.
 #include <gtest/gtest.h>
 
 #include "ingest/open_inputs.h"
@@ -10,7 +11,9 @@ namespace {
 
 using testing::make_message;
 using testing::read_all;
+using testing::shell;
 using testing::TempDir;
+using testing::write_mbox;
 
 TEST(DeferredRead, MaildirItemsLoadToTheSameItemsAsAnImmediateRead) {
   TempDir dir;
@@ -19,18 +22,17 @@ TEST(DeferredRead, MaildirItemsLoadToTheSameItemsAsAnImmediateRead) {
   dir.write("Maildir/new/3.host", "\x01\x02 binary junk\n");
   dir.write("Maildir/.Sent/cur/4.host:2,RS", make_message("sent", "4\n"));
   dir.mkdir("Maildir/.Sent/new");
-  dir.write("loose.eml", make_message("loose", "5\n"));  // outside a Maildir: never deferred
+  dir.write("loose.eml", make_message("loose", "5\n"));  // outside a Maildir: sniffed, one message
 
   auto immediate = read_all({dir / "Maildir", dir / "loose.eml"});
   IngestOptions options;
-  options.defer_maildir_reads = true;
+  options.defer_reads = true;
   auto deferred = read_all({dir / "Maildir", dir / "loose.eml"}, options);
   ASSERT_EQ(deferred.size(), immediate.size());
   ASSERT_EQ(deferred.size(), 5u);
   for (std::size_t i = 0; i < deferred.size(); ++i) {
-    const bool in_maildir = i < 4;
-    EXPECT_EQ(deferred[i].deferred, in_maildir) << i;
-    EXPECT_TRUE(deferred[i].bytes.empty() || !in_maildir) << i;
+    EXPECT_TRUE(deferred[i].deferred) << i;
+    EXPECT_TRUE(deferred[i].bytes.empty()) << i;
     load_deferred(deferred[i], options);
     EXPECT_FALSE(deferred[i].deferred);
     EXPECT_EQ(deferred[i].source, immediate[i].source);
@@ -46,13 +48,41 @@ TEST(DeferredRead, AFileThatVanishedBeforeLoadingIsUnreadable) {
   std::string path = dir.write("Maildir/cur/1.host:2,S", make_message("one", "1\n"));
   dir.mkdir("Maildir/new");
   IngestOptions options;
-  options.defer_maildir_reads = true;
+  options.defer_reads = true;
   auto items = read_all({dir / "Maildir"}, options);
   ASSERT_EQ(items.size(), 1u);
   std::filesystem::remove(path);
   load_deferred(items[0], options);
   EXPECT_EQ(items[0].error, IngestError::unreadable);
   EXPECT_EQ(items[0].source, path);
+}
+
+TEST(DeferredRead, AFolderDefersItsMessagesAndExpandsItsArchives) {
+  TempDir dir;
+  dir.write("in/a.eml", make_message("a", "1\n"));
+  dir.write("in/b.mbox", write_mbox({make_message("b1", "2\n"), make_message("b2", "3\n")}, MboxFormat::mboxrd));
+  dir.write("in/c.eml", make_message("c", "4\n"));
+  dir.write("in/d", "");                              // empty: the serial reader's error item
+  dir.write("in/e.gz.src", make_message("e", "5\n"));  // compressed below: an archive
+  ASSERT_TRUE(shell("gzip -c " + (dir / "in/e.gz.src") + " > " + (dir / "in/e.gz") + " && rm " + (dir / "in/e.gz.src")));
+  dir.write("in/f.eml", "\x01\x02 binary junk\n");  // not a message: reported after loading
+
+  auto immediate = read_all({dir / "in"});
+  IngestOptions options;
+  options.defer_reads = true;
+  auto deferred = read_all({dir / "in"}, options);
+  ASSERT_EQ(immediate.size(), 7u);  // a, b#1, b#2, c, d, e.gz#1, f
+  ASSERT_EQ(deferred.size(), immediate.size());
+  const std::vector<bool> expect_deferred{true, false, false, true, false, false, true};
+  for (std::size_t i = 0; i < deferred.size(); ++i) {
+    EXPECT_EQ(deferred[i].deferred, expect_deferred[i]) << immediate[i].source;
+    if (deferred[i].deferred) EXPECT_EQ(deferred[i].deferred_size, immediate[i].bytes.size()) << immediate[i].source;
+    load_deferred(deferred[i], options);
+    EXPECT_EQ(deferred[i].source, immediate[i].source);
+    EXPECT_EQ(deferred[i].bytes, immediate[i].bytes) << immediate[i].source;
+    EXPECT_EQ(deferred[i].error, immediate[i].error) << immediate[i].source;
+  }
+  EXPECT_EQ(deferred[6].error, IngestError::not_a_message);
 }
 
 }  // namespace
