@@ -210,31 +210,97 @@ constexpr char kManyCrlf[] =
 // The first byte in [p, end) where relaxed canonicalization has to look closer: LF, CR, HTAB,
 // or an SP followed by WSP, CR or LF (or by the chunk's end). Text with single SPs between
 // words is passed over 16 bytes at a time and reaches the sink unchanged.
-const char* find_relaxed_special(const char* p, const char* end) noexcept {
+//
+// A CRLF that ends a line of text (the byte before it is neither WSP nor a line end) is passed
+// over too: its canonical form is itself, so a base64 attachment, one 76-byte line after another,
+// is scanned without stopping at each line. The caller gives such a CRLF back to line_end() when
+// the run stops right after it (the line end must wait for text to follow: trailing empty lines
+// are dropped). Lanes look at p[-2] .. p[16], so the vector loop starts 2 bytes into the chunk.
+const char* find_relaxed_special(const char* begin, const char* p, const char* end) noexcept {
+  const char* vector_begin = end;  // where the vector loop started (end: it did not run)
 #if defined(__SSE2__)
   const __m128i sp = _mm_set1_epi8(' ');
   const __m128i tab = _mm_set1_epi8('\t');
   const __m128i cr = _mm_set1_epi8('\r');
   const __m128i lf = _mm_set1_epi8('\n');
+  const auto is = [](__m128i bytes, __m128i c) { return _mm_cmpeq_epi8(bytes, c); };
+  const auto ends_text = [&](__m128i bytes) {  // not WSP, CR or LF: the byte before a passable CRLF
+    return _mm_andnot_si128(_mm_or_si128(_mm_or_si128(is(bytes, sp), is(bytes, tab)), _mm_or_si128(is(bytes, cr), is(bytes, lf))),
+                            _mm_set1_epi8(-1));
+  };
+  while (p - begin < 2 && p < end) {  // the first bytes, before two bytes of look-behind exist
+    const char c = *p;
+    if (c == '\n' || c == '\r' || c == '\t') return p;
+    if (c == ' ' && (p + 1 == end || p[1] == ' ' || p[1] == '\t' || p[1] == '\r' || p[1] == '\n')) return p;
+    ++p;
+  }
+  vector_begin = p;
+  const __m128i control_max = _mm_set1_epi8(0x20);  // SP, HTAB, CR and LF are all <= 0x20
   while (end - p >= 17) {  // lane 15 looks at p[16]
     const __m128i here = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Most 16-byte blocks of a base64 part hold none of them: one test passes the block.
+    if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(here, control_max), here)) == 0) {
+      p += 16;
+      continue;
+    }
     const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1));
-    const __m128i here_ctl = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(here, tab), _mm_cmpeq_epi8(here, cr)),
-                                          _mm_cmpeq_epi8(here, lf));
-    const __m128i next_any = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(next, tab), _mm_cmpeq_epi8(next, cr)),
-                                          _mm_or_si128(_mm_cmpeq_epi8(next, lf), _mm_cmpeq_epi8(next, sp)));
-    const __m128i special = _mm_or_si128(here_ctl, _mm_and_si128(_mm_cmpeq_epi8(here, sp), next_any));
+    const __m128i prev = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p - 1));
+    const __m128i prev2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p - 2));
+    const __m128i here_cr = is(here, cr), here_lf = is(here, lf);
+    // CR of "<text>\r\n", and LF of the same.
+    const __m128i pass_cr = _mm_and_si128(_mm_and_si128(here_cr, is(next, lf)), ends_text(prev));
+    const __m128i pass_lf = _mm_and_si128(_mm_and_si128(here_lf, is(prev, cr)), ends_text(prev2));
+    const __m128i line_ctl = _mm_or_si128(_mm_andnot_si128(pass_cr, here_cr), _mm_andnot_si128(pass_lf, here_lf));
+    const __m128i next_any = _mm_or_si128(_mm_or_si128(is(next, tab), is(next, cr)), _mm_or_si128(is(next, lf), is(next, sp)));
+    const __m128i special = _mm_or_si128(_mm_or_si128(line_ctl, is(here, tab)), _mm_and_si128(is(here, sp), next_any));
     const int mask = _mm_movemask_epi8(special);
     if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
     p += 16;
   }
+#else
+  (void)begin;
 #endif
+  // The vector loop may have passed a CR in its last lane whose LF is the tail's first byte: the
+  // scan then stops at that CR (any other CR in the tail stops the scan itself).
+  if (p > vector_begin && p < end && *p == '\n' && p[-1] == '\r') return p - 1;
   for (; p < end; ++p) {
     const char c = *p;
     if (c == '\n' || c == '\r' || c == '\t') return p;
     if (c == ' ' && (p + 1 == end || p[1] == ' ' || p[1] == '\t' || p[1] == '\r' || p[1] == '\n')) return p;
   }
   return end;
+}
+
+// The first LF in [p, end) that simple canonicalization has to look at: a bare LF, or the LF of
+// an empty line (which may be trailing). The LF of "<byte>\r\n", a line with something on it, is
+// passed over: its canonical form is itself. As for relaxed, the caller gives a CRLF passed over
+// at the very end of the text back to line_end(). Lanes look at p[-2] .. p[15].
+const char* find_simple_line_end(const char* begin, const char* p, const char* end) noexcept {
+#if defined(__SSE2__)
+  while (p - begin < 2 && p < end) {
+    if (*p == '\n') return p;
+    ++p;
+  }
+  const __m128i cr = _mm_set1_epi8('\r');
+  const __m128i lf = _mm_set1_epi8('\n');
+  while (end - p >= 16) {
+    const __m128i here_lf = _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), lf);
+    if (_mm_movemask_epi8(here_lf) == 0) {
+      p += 16;
+      continue;
+    }
+    const __m128i prev_cr = _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p - 1)), cr);
+    const __m128i prev2_lf = _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p - 2)), lf);
+    const __m128i pass = _mm_andnot_si128(prev2_lf, prev_cr);
+    const int mask = _mm_movemask_epi8(_mm_andnot_si128(pass, here_lf));
+    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    p += 16;
+  }
+#else
+  (void)begin;
+#endif
+  const void* lf_at = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+  return lf_at == nullptr ? end : static_cast<const char*>(lf_at);
 }
 
 }  // namespace
@@ -266,21 +332,33 @@ void BodyCanonicalizer::feed(std::string_view chunk) noexcept {
 
 // §3.4.3: lines pass unchanged; only the line ends are held back (and bare LF becomes CRLF).
 void BodyCanonicalizer::feed_simple(const char* p, const char* end) noexcept {
+  const char* const begin = p;
   while (p < end) {
-    const char* lf = static_cast<const char*>(std::memchr(p, '\n', end - p));
-    if (lf == nullptr) {
+    const char* lf = find_simple_line_end(begin, p, end);
+    if (lf == end) {
       const char* stop = end;
       if (stop[-1] == '\r') {
         pending_cr_ = true;
         --stop;
       }
-      if (stop > p) content(std::string_view(p, stop - p));
+      text_until(p, stop);
       return;
     }
     const char* stop = (lf > p && lf[-1] == '\r') ? lf - 1 : lf;
-    if (stop > p) content(std::string_view(p, stop - p));
+    text_until(p, stop);
     line_end(stop, lf + 1);
     p = lf + 1;
+  }
+}
+
+// The text [text, stop) as content; a CRLF that the scan passed over at its very end is held back
+// as a line end again (it may turn out to end the body, where it is not written).
+void BodyCanonicalizer::text_until(const char* text, const char* stop) noexcept {
+  if (stop - text >= 2 && stop[-1] == '\n' && stop[-2] == '\r') {
+    if (stop - 2 > text) content(std::string_view(text, stop - 2 - text));
+    line_end(stop - 2, stop);
+  } else if (stop > text) {
+    content(std::string_view(text, stop - text));
   }
 }
 
@@ -291,12 +369,13 @@ void BodyCanonicalizer::feed_relaxed(const char* p, const char* end) noexcept {
   if (pending_wsp_) {
     while (p < end && is_wsp(*p)) ++p;  // continues the run held from the last chunk
   }
+  const char* const begin = p;
   const char* text = p;  // start of the bytes not yet passed to content()
   while (true) {
-    const char* s = find_relaxed_special(p, end);
+    const char* s = find_relaxed_special(begin, p, end);
     const bool lone_cr = s < end && *s == '\r' && s + 1 < end && s[1] != '\n';
     if (s > text && !lone_cr) {
-      content(std::string_view(text, s - text));
+      text_until(text, s);
       text = s;
     }
     if (s == end) return;

@@ -53,6 +53,7 @@ class BodyCanonicalizer {
  private:
   void feed_simple(const char* p, const char* end) noexcept;
   void feed_relaxed(const char* p, const char* end) noexcept;
+  void text_until(const char* text, const char* stop) noexcept;
   void content(std::string_view bytes) noexcept;  // line text: held line ends and space go first
   void line_end(const char* eol_begin, const char* eol_end) noexcept;
   void emit_crlfs(std::uint64_t count) noexcept;

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/engine/reference_canon.h"
+
 namespace dkimscan::engine {
 namespace {
 
@@ -215,6 +217,32 @@ TEST(CanonBody, LargeBodyRandomChunking) {
       pos += n;
     }
     EXPECT_EQ(body(canon, chunks), expected);
+  }
+}
+
+// The scanners pass over "<text>\r\n" 16 bytes at a time and must give the line end back when a
+// run stops right after one. Lines of every length from 0 to 40 put each CR, LF, empty line, bare
+// LF and trailing WSP at every lane and across every block boundary; the reference
+// canonicalizer (tests/engine/reference_canon.h) is the judge.
+TEST(CanonBody, EveryLineLengthAndAlignmentMatchesTheReference) {
+  const std::vector<std::string> endings = {"\r\n", "\r\n", "\n", " \r\n", "\r\n\r\n", "\t\r\n", "\r\r\n"};
+  std::string input;
+  std::size_t k = 0;
+  for (int round = 0; round < 3; ++round) {
+    for (std::size_t length = 0; length <= 40; ++length) {
+      for (std::size_t i = 0; i < length; ++i) input += static_cast<char>('A' + (i + k) % 26);
+      input += endings[k++ % endings.size()];
+    }
+  }
+  input += "last line\r\n\r\n\r\n";
+  for (const Canon canon : {Canon::simple, Canon::relaxed}) {
+    const std::string expected = engine::testing::reference_canon(canon, input);
+    const std::string_view in = input;
+    EXPECT_EQ(body(canon, {in}), expected) << static_cast<int>(canon);
+    // Cuts put a chunk's first and last vector blocks (and its scalar tail) at every offset.
+    for (std::size_t cut = 0; cut <= in.size(); cut += (cut < 64 || in.size() - cut < 64) ? 1 : 7) {
+      EXPECT_EQ(body(canon, {in.substr(0, cut), in.substr(cut)}), expected) << static_cast<int>(canon) << " cut " << cut;
+    }
   }
 }
 
