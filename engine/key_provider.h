@@ -33,6 +33,14 @@ class KeyProvider {
     (void)waiter;
     return lookup(name);
   }
+
+  // The answer for name if this provider holds it for longer than the caller needs it (a batch's
+  // pinned answers): borrowed, not shared, so reading it touches no reference count that other
+  // threads touch too. Null means "call lookup()".
+  virtual const KeySet* borrow(std::string_view name) const noexcept {
+    (void)name;
+    return nullptr;
+  }
 };
 
 // "<selector>._domainkey.<domain>" in lower case (DNS names compare case-insensitively).

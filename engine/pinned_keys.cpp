@@ -34,6 +34,13 @@ void PinnedKeys::ask(KeyWaiter& arrivals) {
   }
 }
 
+const KeySet* PinnedKeys::borrow(std::string_view name) const noexcept {
+  for (std::size_t i = 0; i < used_; ++i) {
+    if (slots_[i].name == name) return slots_[i].answer.get();
+  }
+  return nullptr;
+}
+
 KeySetPtr PinnedKeys::lookup(std::string_view name) {
   for (std::size_t i = 0; i < used_; ++i) {
     if (slots_[i].name == name) return slots_[i].answer;

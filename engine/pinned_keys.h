@@ -37,6 +37,8 @@ class PinnedKeys final : public KeyProvider {
 
   // The pinned answer for name; a name that was never wanted goes to the source (and may block).
   KeySetPtr lookup(std::string_view name) override;
+  // The pinned answer, valid until reset(); null for a name that was never wanted.
+  const KeySet* borrow(std::string_view name) const noexcept override;
 
  private:
   struct Slot final : KeyWaiter {

@@ -59,7 +59,12 @@ Reason SignatureCheck::run(KeyProvider& keys) noexcept {
 
   // §6.1.2: fetch the key records. A failed lookup decides the verdict on its own.
   assign_key_name(sig_.selector, sig_.domain, scratch_.key_name);
-  KeySetPtr key_set = keys.lookup(scratch_.key_name);
+  KeySetPtr owned;  // set only when the provider cannot lend the answer
+  const KeySet* key_set = keys.borrow(scratch_.key_name);
+  if (key_set == nullptr) {
+    owned = keys.lookup(scratch_.key_name);
+    key_set = owned.get();
+  }
   if (key_set->lookup != Reason::ok) return key_set->lookup;
 
   // Several TXT records (§6.1.2 step 3 leaves the choice open): try each in order; pass if any

@@ -56,6 +56,9 @@ TEST(PinnedKeys, AsksOncePerNameAndAnswersFromThePin) {
   EXPECT_EQ(arrivals.arrived, 2);
 
   EXPECT_EQ(keys.lookup("now._domainkey.example.com")->records.size(), 1u);
+  // Lent without a copy: the same object, and nothing for a name that was not wanted.
+  EXPECT_EQ(keys.borrow("now._domainkey.example.com"), keys.lookup("now._domainkey.example.com").get());
+  EXPECT_EQ(keys.borrow("other._domainkey.example.com"), nullptr);
   EXPECT_EQ(keys.lookup("later._domainkey.example.com")->lookup, Reason::key_not_found);
   EXPECT_EQ(source.blocking_calls, 0);
 
