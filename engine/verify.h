@@ -57,7 +57,7 @@ struct VerifyScratch {
   Signature over_cap;  // parsed only for its facts: signatures beyond the cap are not checked
   std::vector<std::pair<BodyHashKey, BodyHash>> body_hashes;
   Digest digest;
-  CryptoContexts crypto;  // this thread's OpenSSL verify contexts
+  CryptoContexts crypto;  // this thread's OpenSSL context for Ed25519
   std::string key_name;   // the name being looked up (its capacity is reused)
 };
 

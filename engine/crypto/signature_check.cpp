@@ -1,7 +1,6 @@
 // File: crypto/signature_check.cpp
-// Public-key decoding and signature checks on OpenSSL 3. The digest algorithms are fetched once
-// per process; each thread's CryptoContexts keeps its EVP_MD_CTX (Ed25519) and RSA verify
-// contexts, so the hot path pays no fetch and no fresh context (openssl/openssl#21005).
+// Public-key decoding and signature checks on OpenSSL 3. RSA is checked on the key's own RSA
+// object (no context, no fetch); Ed25519 reuses each thread's EVP_MD_CTX allocation.
 #include "engine/crypto/signature_check.h"
 
 #include <openssl/err.h>
@@ -14,51 +13,34 @@
 #include <memory>
 
 namespace dkimscan::engine {
-namespace {
-
-const EVP_MD* fetched_md(HashAlg hash) noexcept {
-  // Fetched once; OpenSSL keeps fetched algorithms alive until process exit.
-  static EVP_MD* const sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
-  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  return hash == HashAlg::sha1 ? sha1 : sha256;
-}
-
-}  // namespace
 
 CryptoContexts::CryptoContexts() : md_ctx_(EVP_MD_CTX_new()) {}
 
-CryptoContexts::~CryptoContexts() {
-  for (Slot& slot : slots_) EVP_PKEY_CTX_free(slot.ctx);
-  EVP_MD_CTX_free(md_ctx_);
-}
-
-EVP_PKEY_CTX* CryptoContexts::rsa_verify(EVP_PKEY* key, HashAlg hash) noexcept {
-  for (Slot& slot : slots_) {
-    if (slot.key == key && slot.hash == hash && slot.ctx != nullptr) return slot.ctx;
-  }
-  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr);
-  if (ctx == nullptr || EVP_PKEY_verify_init(ctx) != 1 || EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) != 1 ||
-      EVP_PKEY_CTX_set_signature_md(ctx, fetched_md(hash)) != 1) {
-    EVP_PKEY_CTX_free(ctx);
-    return nullptr;
-  }
-  Slot& victim = slots_[next_++ % slots_.size()];  // round robin: cheap and good enough
-  EVP_PKEY_CTX_free(victim.ctx);
-  victim = Slot{key, hash, ctx};
-  return ctx;
-}
+CryptoContexts::~CryptoContexts() { EVP_MD_CTX_free(md_ctx_); }
 
 namespace {
 
-CryptoCheck check_rsa(CryptoContexts& contexts, Algorithm algorithm, EVP_PKEY* key,
-                      std::span<const unsigned char> digest, std::span<const unsigned char> signature) noexcept {
-  EVP_PKEY_CTX* ctx = contexts.rsa_verify(key, hash_of(algorithm));
-  if (ctx == nullptr) return CryptoCheck::error;
-  // RFC 6376 §3.3.1: RSASSA-PKCS1-v1_5 over the DigestInfo of the header hash. A signature of
-  // the wrong length is an invalid signature, not an internal error.
-  int rc = EVP_PKEY_verify(ctx, signature.data(), signature.size(), digest.data(), digest.size());
+// RFC 6376 §3.3.1: RSASSA-PKCS1-v1_5 over the DigestInfo of the header hash.
+//
+// Checked with RSA_verify() on the key's own RSA object, not through an EVP_PKEY_CTX. OpenSSL 3.0
+// cannot point a verify context at another key, and a new one costs a provider fetch and global
+// locks (openssl/openssl#21005): a per-thread cache of contexts missed on 60% of the signatures
+// of a 500-domain corpus, since a DKIM archive has as many keys as senders. RSA_verify does the
+// same RSA public operation and DigestInfo comparison the provider does, with no fetch and no
+// context. It is deprecated in 3.0 (hence the local suppression) but present through 3.x.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+CryptoCheck check_rsa(Algorithm algorithm, EVP_PKEY* key, std::span<const unsigned char> digest,
+                      std::span<const unsigned char> signature) noexcept {
+  const RSA* rsa = EVP_PKEY_get0_RSA(key);  // a decoded key's own object: no copy, no lock
+  if (rsa == nullptr) return CryptoCheck::error;
+  const int type = hash_of(algorithm) == HashAlg::sha1 ? NID_sha1 : NID_sha256;
+  // A signature of the wrong length is an invalid signature, not an internal error.
+  const int rc = RSA_verify(type, digest.data(), static_cast<unsigned>(digest.size()), signature.data(),
+                            static_cast<unsigned>(signature.size()), const_cast<RSA*>(rsa));
   return rc == 1 ? CryptoCheck::valid : CryptoCheck::invalid;
 }
+#pragma GCC diagnostic pop
 
 CryptoCheck check_ed25519(CryptoContexts& contexts, EVP_PKEY* key, std::span<const unsigned char> digest,
                           std::span<const unsigned char> signature) noexcept {
@@ -81,7 +63,7 @@ CryptoCheck check_signature(CryptoContexts& contexts, Algorithm algorithm, EVP_P
   if (key == nullptr || signature.empty()) return CryptoCheck::invalid;
   CryptoCheck result = key_type_of(algorithm) == KeyType::ed25519
                            ? check_ed25519(contexts, key, digest, signature)
-                           : check_rsa(contexts, algorithm, key, digest, signature);
+                           : check_rsa(algorithm, key, digest, signature);
   // A failed check leaves entries on this thread's OpenSSL error queue; drop them so the queue
   // does not grow with every bad signature in an archive.
   if (result != CryptoCheck::valid) ERR_clear_error();

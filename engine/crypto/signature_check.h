@@ -11,19 +11,17 @@
 #include "engine/algorithms.h"
 #include "engine/key_record.h"
 
-typedef struct evp_pkey_ctx_st EVP_PKEY_CTX;
 typedef struct evp_md_ctx_st EVP_MD_CTX;
 
 namespace dkimscan::engine {
 
 enum class CryptoCheck : unsigned char { valid, invalid, error };
 
-// One thread's reusable OpenSSL contexts: an EVP_MD_CTX for Ed25519 and RSA verify contexts kept
-// per (key, hash) for the keys seen most recently. A fresh EVP_PKEY_CTX per check cost a fifth of
-// the verify time (allocation, provider lookup, lock). Each kept context holds a reference to its
-// key, so a key's address cannot be reused by another key while the context lives. Owned by a
-// VerifyScratch (not thread_local), so it is freed by its owner, never in a thread-exit
-// destructor that could run after OpenSSL's own atexit cleanup. Not thread-safe: one per thread.
+// One thread's reusable OpenSSL context for Ed25519 (an EVP_MD_CTX, reset and re-initialized per
+// check, keeping its allocation). RSA needs none: it is checked on the key's own RSA object (see
+// signature_check.cpp). Owned by a VerifyScratch (not thread_local), so it is freed by its owner,
+// never in a thread-exit destructor that could run after OpenSSL's own atexit cleanup. Not
+// thread-safe: one per thread.
 class CryptoContexts {
  public:
   CryptoContexts();
@@ -31,17 +29,9 @@ class CryptoContexts {
   CryptoContexts(const CryptoContexts&) = delete;
   CryptoContexts& operator=(const CryptoContexts&) = delete;
 
-  EVP_PKEY_CTX* rsa_verify(EVP_PKEY* key, HashAlg hash) noexcept;
   EVP_MD_CTX* digest_verify() noexcept { return md_ctx_; }
 
  private:
-  struct Slot {
-    EVP_PKEY* key = nullptr;
-    HashAlg hash = HashAlg::sha256;
-    EVP_PKEY_CTX* ctx = nullptr;
-  };
-  std::array<Slot, 64> slots_{};
-  std::size_t next_ = 0;
   EVP_MD_CTX* md_ctx_;
 };
 

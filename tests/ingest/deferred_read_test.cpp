@@ -76,7 +76,9 @@ TEST(DeferredRead, AFolderDefersItsMessagesAndExpandsItsArchives) {
   const std::vector<bool> expect_deferred{true, false, false, true, false, false, true};
   for (std::size_t i = 0; i < deferred.size(); ++i) {
     EXPECT_EQ(deferred[i].deferred, expect_deferred[i]) << immediate[i].source;
-    if (deferred[i].deferred) EXPECT_EQ(deferred[i].deferred_size, immediate[i].bytes.size()) << immediate[i].source;
+    if (deferred[i].deferred) {
+      EXPECT_EQ(deferred[i].deferred_size, immediate[i].bytes.size()) << immediate[i].source;
+    }
     load_deferred(deferred[i], options);
     EXPECT_EQ(deferred[i].source, immediate[i].source);
     EXPECT_EQ(deferred[i].bytes, immediate[i].bytes) << immediate[i].source;
