@@ -12,6 +12,7 @@
 
 #include "cache/key_file.h"
 #include "tests/cache/dns_responder.h"
+#include "tests/temp_dir.h"
 
 namespace dkimscan::cache {
 namespace {
@@ -27,24 +28,7 @@ constexpr std::string_view kRsa =
     "jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBf"
     "O2EeC3Ip3G+2kryOTIKT+l/K4w3QIDAQAB";
 
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ = fs::temp_directory_path() /
-            ("dkimscan-keys-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name, const std::string& text = {}) const {
-    const fs::path p = path_ / name;
-    if (!text.empty()) std::ofstream(p, std::ios::binary) << text;
-    return p.string();
-  }
-
- private:
-  fs::path path_;
-};
+using dkimscan::testing::TempDir;
 
 std::string read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -112,7 +96,7 @@ TEST(KeyService, FilesWinOverDnsIncludingAnExplicitNxdomain) {
   DnsResponder responder(behaviour);
   TempDir dir;
   KeyOptions options = dns_options(responder);
-  options.key_files = {dir.file("keys.zone", "file._domainkey.d.example " + std::string(kRsa) + "\n" +
+  options.key_files = {dir.write("keys.zone", "file._domainkey.d.example " + std::string(kRsa) + "\n" +
                                                  "banned._domainkey.d.example !NXDOMAIN\n")};
   auto keys = make_key_provider(options);
   const engine::KeySetPtr file = keys->lookup("file._domainkey.d.example");
@@ -141,11 +125,11 @@ TEST(KeyService, RecordThenReplayGivesIdenticalKeySetsAndTheSameSnapshot) {
       "mute._domainkey.d.example",  "file._domainkey.d.example",  "filegone._domainkey.d.example"};
   DnsResponder responder(behaviour);
   TempDir dir;
-  const std::string zone = dir.file("keys.zone", "file._domainkey.d.example " + std::string(kEd) +
+  const std::string zone = dir.write("keys.zone", "file._domainkey.d.example " + std::string(kEd) +
                                                      "\nfilegone._domainkey.d.example !NXDOMAIN\n");
   KeyOptions record = dns_options(responder);
   record.key_files = {zone};
-  record.record_keys = dir.file("snapshot.keys");
+  record.record_keys = dir / "snapshot.keys";
   std::vector<std::string> live;
   {
     auto keys = make_key_provider(record);
@@ -162,7 +146,7 @@ TEST(KeyService, RecordThenReplayGivesIdenticalKeySetsAndTheSameSnapshot) {
 
   KeyOptions replay;
   replay.key_files = {record.record_keys};
-  replay.record_keys = dir.file("again.keys");
+  replay.record_keys = dir / "again.keys";
   auto keys = make_key_provider(replay);
   for (std::size_t i = 0; i < names.size(); ++i) {
     EXPECT_EQ(describe(*keys->lookup(names[i])), live[i]) << names[i];

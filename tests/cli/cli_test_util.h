@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/temp_dir.h"
+
 namespace dkimscan::testing {
 
 struct CommandResult {
@@ -52,33 +54,6 @@ inline std::string dkimscan_command(std::string_view args) {
   return shell_quote(DKIMSCAN_BINARY) + " " + std::string(args);
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "dkimscan-cli-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string operator/(std::string_view name) const { return path_ + "/" + std::string(name); }
-
-  // Writes bytes to path_/name, creating parent folders; returns the full path.
-  std::string write(std::string_view name, std::string_view bytes) const {
-    const std::string full = *this / name;
-    std::filesystem::create_directories(std::filesystem::path(full).parent_path());
-    std::ofstream f(full, std::ios::binary);
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    return full;
-  }
-
- private:
-  std::string path_;
-};
 
 inline std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -13,39 +13,11 @@
 #include "ingest/ingest_options.h"
 #include "ingest/input_message.h"
 #include "ingest/open_inputs.h"
+#include "tests/temp_dir.h"
 
 namespace dkimscan::ingest::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "dkimscan-ingest-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string operator/(std::string_view name) const { return path_ + "/" + std::string(name); }
-
-  // Writes bytes to path_/name, creating parent folders; returns the full path.
-  std::string write(std::string_view name, std::string_view bytes) const {
-    std::string full = *this / name;
-    std::filesystem::create_directories(std::filesystem::path(full).parent_path());
-    std::ofstream f(full, std::ios::binary);
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    return full;
-  }
-  std::string mkdir(std::string_view name) const {
-    std::string full = *this / name;
-    std::filesystem::create_directories(full);
-    return full;
-  }
-
- private:
-  std::string path_;
-};
+using dkimscan::testing::TempDir;
 
 inline std::vector<InputMessage> drain(MessageSource& source) {
   std::vector<InputMessage> out;
