@@ -51,7 +51,8 @@ FileBytes try_map(int fd, std::size_t size) {
 
 // Reads exactly what fd holds, up to size bytes (a file that shrank gives fewer).
 FileBytes read_exact(int fd, std::size_t size) {
-  std::shared_ptr<char[]> buffer(new char[size == 0 ? 1 : size]);
+  // One allocation for the bytes and the reference count, and no zeroing of bytes read over anyway.
+  std::shared_ptr<char[]> buffer = std::make_shared_for_overwrite<char[]>(size == 0 ? 1 : size);
   std::size_t got = 0;
   while (got < size) {
     ssize_t n = ::read(fd, buffer.get() + got, size - got);

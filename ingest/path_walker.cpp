@@ -71,7 +71,7 @@ bool PathWalker::next(WalkItem& out) {
       }
       const bool holds_messages = top.holds_messages;
       std::string path = join(top.dir, top.names[top.index++]);
-      if (visit(path, false, out)) {
+      if (visit(std::move(path), false, out)) {
         out.maildir_message = holds_messages && out.kind == WalkItem::Kind::file;
         return true;
       }
@@ -87,7 +87,7 @@ bool PathWalker::next(WalkItem& out) {
   }
 }
 
-bool PathWalker::visit(const std::string& path, bool named, WalkItem& out) {
+bool PathWalker::visit(std::string path, bool named, WalkItem& out) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     const int err = errno;
@@ -96,7 +96,7 @@ bool PathWalker::visit(const std::string& path, bool named, WalkItem& out) {
   if (S_ISDIR(st.st_mode)) return push_folder(path, st.st_dev, st.st_ino, out);
   const bool streamable = S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode);
   if (S_ISREG(st.st_mode) || (named && streamable)) {
-    out = WalkItem{WalkItem::Kind::file, path, named};
+    out = WalkItem{WalkItem::Kind::file, std::move(path), named};
     if (S_ISREG(st.st_mode)) out.size = static_cast<std::uint64_t>(st.st_size);
     return true;
   }

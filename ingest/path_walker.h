@@ -43,7 +43,7 @@ class PathWalker {
     bool holds_messages = false;    // this folder is a Maildir's cur/ or new/
   };
   // Fills out and returns true for a file or an error; pushes a Frame for a folder.
-  bool visit(const std::string& path, bool named, WalkItem& out);
+  bool visit(std::string path, bool named, WalkItem& out);  // path moves into out
   bool push_folder(const std::string& path, dev_t dev, ino_t ino, WalkItem& out);
 
   std::vector<std::string> roots_;
