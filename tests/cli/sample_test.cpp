@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
@@ -85,6 +88,47 @@ TEST(Sample, MaildirCopyGivesTheSameResults) {
   EXPECT_EQ(results("-j1 " + maildir.string()), from_folder);
   EXPECT_EQ(results("-j2 " + maildir.string()), from_folder);
   fs::remove_all(maildir);
+}
+
+// "The same corpus gives byte-identical output with 1 thread and with many": every message line
+// of the JSON output, compared as bytes, for a folder that mixes what the workers read (message
+// files) with what the serial reader splits (an mbox and a gzip file beside them).
+TEST(Sample, OutputIsByteIdenticalWithOneThreadAndMany) {
+  const fs::path mixed = fs::temp_directory_path() / ("dkimscan-sample-mixed-" + std::to_string(::getpid()));
+  fs::remove_all(mixed);
+  fs::copy(kSample / "messages", mixed);
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(kSample / "messages")) files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  {
+    // Ten messages without a body line that an mbox writer would have to quote, each with its
+    // own (CRLF) line ends around it.
+    std::ofstream mbox(mixed / "m.mbox", std::ios::binary);
+    int stored = 0;
+    for (std::size_t i = 0; i < files.size() && stored < 10; ++i) {
+      std::ifstream in(files[i], std::ios::binary);
+      const std::string message((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (message.find("\nFrom ") != std::string::npos || message.find("\r\n") == std::string::npos) continue;
+      mbox << "From sender@example.com Thu Jan  1 00:00:00 2024\r\n" << message << "\r\n";
+      ++stored;
+    }
+    ASSERT_EQ(stored, 10);
+  }
+  ASSERT_EQ(std::system(("gzip -c " + files[11].string() + " > " + (mixed / "z.eml.gz").string()).c_str()), 0);
+
+  const std::string command = std::string(DKIMSCAN_BINARY) + " verify --format jsonl --keys " +
+                              (kSample / "keys.zone").string() + " " + mixed.string() + " -j ";
+  auto message_lines = [&](const std::string& threads) {
+    int exit_code = 0;
+    std::string output = run(command + threads, exit_code);
+    EXPECT_EQ(exit_code, 1);
+    return output.substr(0, output.rfind("{\"type\":\"summary\""));  // the summary has timings
+  };
+  const std::string one = message_lines("1");
+  EXPECT_EQ(std::count(one.begin(), one.end(), '\n'), 111);  // 100 files, 10 in the mbox, 1 gzipped
+  EXPECT_EQ(message_lines("2"), one);
+  EXPECT_EQ(message_lines("8"), one);
+  fs::remove_all(mixed);
 }
 
 }  // namespace
