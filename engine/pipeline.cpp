@@ -37,8 +37,15 @@ class BatchKeyWaiter final : public KeyWaiter {
   void arm(Batch* batch, KeyGateway* gateway) noexcept {
     batch_ = batch;
     gateway_ = gateway;
-    pending_.store(1, std::memory_order_relaxed);  // the guard, dropped by release_guard()
+    // The guard, dropped by release_guard(). An exchange, not a store: it acquires the last
+    // round's arrivals (see settle()).
+    pending_.exchange(1, std::memory_order_acq_rel);
   }
+  // Makes every key answer written into the batch by another thread (the resolver's) visible
+  // here, before the batch is reused or freed. TBB orders this already, through try_put and
+  // wait_for_all, but inside uninstrumented libtbb, where ThreadSanitizer cannot see it; this
+  // acquire pairs with the release in arrive() and costs one load per batch.
+  void settle() const noexcept { (void)pending_.load(std::memory_order_acquire); }
   void expect(std::size_t answers) noexcept {
     pending_.fetch_add(static_cast<int>(answers), std::memory_order_relaxed);
   }
@@ -60,6 +67,8 @@ class BatchKeyWaiter final : public KeyWaiter {
 };
 
 struct Batch {
+  ~Batch() { waiter.settle(); }  // before keys (written by resolver threads) is destroyed
+
   std::vector<PipelineItem> items;
   std::size_t size = 0;      // items in use; the vector keeps the rest for reuse
   std::uint64_t index = 0;   // position in the input, for the sequencer
