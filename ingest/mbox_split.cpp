@@ -7,6 +7,8 @@
 
 #include <cstring>
 
+#include "ingest/find_text.h"
+
 namespace dkimscan::ingest {
 
 namespace {
@@ -15,9 +17,7 @@ constexpr std::string_view kFrom = "From ";
 constexpr std::size_t kLookahead = 8;  // enough to see "\r\nFrom " after a cut
 
 const char* find(std::string_view data, std::size_t from, std::string_view needle) noexcept {
-  if (from >= data.size()) return nullptr;
-  return static_cast<const char*>(
-      ::memmem(data.data() + from, data.size() - from, needle.data(), needle.size()));
+  return find_text(data, from, needle);
 }
 
 // The offset just after the empty line that ends the header starting at begin, or kNoPos.

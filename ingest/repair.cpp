@@ -7,6 +7,8 @@
 
 #include <cstring>
 
+#include "ingest/find_text.h"
+
 namespace dkimscan::ingest {
 
 namespace {
@@ -18,9 +20,9 @@ std::vector<std::size_t> mboxo_quoted_lines(std::string_view m) {
   std::vector<std::size_t> lines;
   std::size_t search = 0;
   while (search < m.size()) {
-    const void* hit = ::memmem(m.data() + search, m.size() - search, ">From ", 6);
+    const char* hit = find_text(m, search, ">From ");
     if (hit == nullptr) break;
-    const std::size_t k = static_cast<std::size_t>(static_cast<const char*>(hit) - m.data());
+    const std::size_t k = static_cast<std::size_t>(hit - m.data());
     if (k == 0 || m[k - 1] == '\n') lines.push_back(k);
     search = k + 1;
   }
