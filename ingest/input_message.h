@@ -42,10 +42,12 @@ struct InputMessage {
   IngestError error = IngestError::none;
   std::string error_detail;  // for people: the errno text, the offending offset, ...
   Container container = Container::file;
-  // True when bytes have not been read yet (a single-message file: the reading is left to a
-  // worker thread, see load_deferred() in ingest/open_inputs.h); source is then the file's path
-  // and deferred_size its size when it was found (what the batching counts).
+  // True when a worker thread must finish the item with load_deferred() (ingest/open_inputs.h)
+  // before its bytes are final; deferred_size is then what the batching counts. Two cases:
+  //  - unquote_pending false: bytes have not been read; source is the file's path.
+  //  - unquote_pending true: bytes are an mboxrd message as stored, its ">From " lines still quoted.
   bool deferred = false;
+  bool unquote_pending = false;
   std::uint64_t deferred_size = 0;
 };
 

@@ -41,7 +41,8 @@ std::string item_name(const std::string& name, std::uint64_t number) {
 
 // Fills out with the message [cut.begin, cut.end) of window. copy: the window is a reused stream
 // buffer, so the bytes must get their own storage; otherwise they share storage (zero copy)
-// unless mboxrd un-quoting must rewrite them.
+// unless mboxrd un-quoting must rewrite them. With options.defer_reads that rewrite is left to
+// the worker that loads the item (load_deferred()), so the serial reader does not copy.
 void emit(InputMessage& out, std::string source, std::uint64_t offset, std::string_view window,
           const MboxCut& cut, const std::shared_ptr<const void>& storage, bool copy,
           const IngestOptions& options, MboxFormat format) {
@@ -49,13 +50,20 @@ void emit(InputMessage& out, std::string source, std::uint64_t offset, std::stri
   out.source = std::move(source);
   out.offset = offset;
   out.container = container_of(format);
-  std::string_view message = window.substr(cut.begin, cut.end - cut.begin);
+  const std::string_view message = window.substr(cut.begin, cut.end - cut.begin);
+  if ((cut.unquote || copy) && message.size() > options.max_message_bytes) {
+    out.error = IngestError::too_large;
+    out.error_detail = "message of " + std::to_string(message.size()) + " bytes to un-quote";
+    return;
+  }
+  if (cut.unquote && !copy && options.defer_reads && cut.error == IngestError::none) {
+    out.bytes = message;  // as stored; load_deferred() un-quotes and checks it
+    out.storage = storage;
+    out.deferred = out.unquote_pending = true;
+    out.deferred_size = message.size();
+    return;
+  }
   if (cut.unquote || copy) {
-    if (message.size() > options.max_message_bytes) {
-      out.error = IngestError::too_large;
-      out.error_detail = "message of " + std::to_string(message.size()) + " bytes to un-quote";
-      return;
-    }
     auto owned = std::make_shared<std::string>();
     if (cut.unquote) unquote_mboxrd(message, *owned);
     else owned->assign(message);

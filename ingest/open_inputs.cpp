@@ -141,6 +141,15 @@ class InputsSource final : public MessageSource {
 
 void load_deferred(InputMessage& item, const IngestOptions& options) {
   if (!item.deferred) return;
+  if (item.unquote_pending) {  // an mboxrd message as stored: un-quote it into its own bytes
+    auto owned = std::make_shared<std::string>();
+    unquote_mboxrd(item.bytes, *owned);
+    item.bytes = *owned;
+    item.storage = std::move(owned);
+    item.deferred = item.unquote_pending = false;
+    item.error = check_message(item.bytes, options.max_header_line, item.error_detail);
+    return;
+  }
   std::string path = std::move(item.source);
   FileBytes bytes = read_file_bytes(path, options);
   switch (bytes.kind) {

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -92,7 +93,7 @@ TEST(Sample, MaildirCopyGivesTheSameResults) {
 
 // "The same corpus gives byte-identical output with 1 thread and with many": every message line
 // of the JSON output, compared as bytes, for a folder that mixes what the workers read (message
-// files) with what the serial reader splits (an mbox and a gzip file beside them).
+// files, mboxrd un-quoting) with what the serial reader splits (an mbox and a gzip file).
 TEST(Sample, OutputIsByteIdenticalWithOneThreadAndMany) {
   const fs::path mixed = fs::temp_directory_path() / ("dkimscan-sample-mixed-" + std::to_string(::getpid()));
   fs::remove_all(mixed);
@@ -100,24 +101,41 @@ TEST(Sample, OutputIsByteIdenticalWithOneThreadAndMany) {
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(kSample / "messages")) files.push_back(entry.path());
   std::sort(files.begin(), files.end());
+  std::vector<std::string> in_mbox;  // file names, in mbox order
   {
-    // Ten messages without a body line that an mbox writer would have to quote, each with its
-    // own (CRLF) line ends around it.
+    // The first twenty CRLF messages as an mboxrd archive: body lines matching ">*From " get one
+    // more '>' (read back with --mbox-format mboxrd, which un-quotes them: on a worker when the
+    // reads are deferred, in the serial reader with one thread).
     std::ofstream mbox(mixed / "m.mbox", std::ios::binary);
-    int stored = 0;
-    for (std::size_t i = 0; i < files.size() && stored < 10; ++i) {
+    int stored = 0, quoted = 0;
+    for (std::size_t i = 0; i < files.size() && stored < 20; ++i) {
       std::ifstream in(files[i], std::ios::binary);
       const std::string message((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (message.find("\nFrom ") != std::string::npos || message.find("\r\n") == std::string::npos) continue;
-      mbox << "From sender@example.com Thu Jan  1 00:00:00 2024\r\n" << message << "\r\n";
+      if (message.find("\r\n") == std::string::npos) continue;
+      std::string text;
+      for (std::size_t line = 0; line < message.size();) {
+        std::size_t end = message.find('\n', line);
+        end = end == std::string::npos ? message.size() : end + 1;
+        const std::string_view l(message.data() + line, end - line);
+        const std::size_t marks = l.find_first_not_of('>');
+        if (marks != std::string_view::npos && l.substr(marks, 5) == "From ") {
+          text += '>';
+          ++quoted;
+        }
+        text += l;
+        line = end;
+      }
+      mbox << "From sender@example.com Thu Jan  1 00:00:00 2024\r\n" << text << "\r\n";
+      in_mbox.push_back(files[i].filename().string());
       ++stored;
     }
-    ASSERT_EQ(stored, 10);
+    ASSERT_EQ(stored, 20);
+    ASSERT_GT(quoted, 0);  // the un-quoting is exercised
   }
   ASSERT_EQ(std::system(("gzip -c " + files[11].string() + " > " + (mixed / "z.eml.gz").string()).c_str()), 0);
 
   const std::string command = std::string(DKIMSCAN_BINARY) + " verify --format jsonl --keys " +
-                              (kSample / "keys.zone").string() + " " + mixed.string() + " -j ";
+                              (kSample / "keys.zone").string() + " --mbox-format mboxrd " + mixed.string() + " -j ";
   auto message_lines = [&](const std::string& threads) {
     int exit_code = 0;
     std::string output = run(command + threads, exit_code);
@@ -125,7 +143,18 @@ TEST(Sample, OutputIsByteIdenticalWithOneThreadAndMany) {
     return output.substr(0, output.rfind("{\"type\":\"summary\""));  // the summary has timings
   };
   const std::string one = message_lines("1");
-  EXPECT_EQ(std::count(one.begin(), one.end(), '\n'), 111);  // 100 files, 10 in the mbox, 1 gzipped
+  EXPECT_EQ(std::count(one.begin(), one.end(), '\n'), 121);  // 100 files, 20 in the mbox, 1 gzipped
+  EXPECT_EQ(one.find("after repair"), std::string::npos);  // un-quoted, not repaired
+  // Each message in the mbox gets the same signature results as its own file.
+  std::map<std::string, std::string> by_source;
+  std::istringstream lines(one);
+  for (std::string line; std::getline(lines, line);) {
+    auto object = nlohmann::json::parse(line);
+    by_source[fs::path(object["source"].get<std::string>()).filename().string()] = object["signatures"].dump();
+  }
+  for (std::size_t k = 0; k < in_mbox.size(); ++k) {
+    EXPECT_EQ(by_source["m.mbox#" + std::to_string(k + 1)], by_source[in_mbox[k]]) << in_mbox[k];
+  }
   EXPECT_EQ(message_lines("2"), one);
   EXPECT_EQ(message_lines("8"), one);
   fs::remove_all(mixed);
