@@ -224,9 +224,11 @@ const char* find_relaxed_special(const char* begin, const char* p, const char* e
   const __m128i cr = _mm_set1_epi8('\r');
   const __m128i lf = _mm_set1_epi8('\n');
   const auto is = [](__m128i bytes, __m128i c) { return _mm_cmpeq_epi8(bytes, c); };
-  const auto ends_text = [&](__m128i bytes) {  // not WSP, CR or LF: the byte before a passable CRLF
-    return _mm_andnot_si128(_mm_or_si128(_mm_or_si128(is(bytes, sp), is(bytes, tab)), _mm_or_si128(is(bytes, cr), is(bytes, lf))),
-                            _mm_set1_epi8(-1));
+  const auto any_of_4 = [&](__m128i bytes) {  // SP, HTAB, CR or LF
+    return _mm_or_si128(_mm_or_si128(is(bytes, sp), is(bytes, tab)), _mm_or_si128(is(bytes, cr), is(bytes, lf)));
+  };
+  const auto ends_text = [&](__m128i bytes) {  // the byte before a passable CRLF: none of the four
+    return _mm_andnot_si128(any_of_4(bytes), _mm_set1_epi8(-1));
   };
   while (p - begin < 2 && p < end) {  // the first bytes, before two bytes of look-behind exist
     const char c = *p;
@@ -251,7 +253,7 @@ const char* find_relaxed_special(const char* begin, const char* p, const char* e
     const __m128i pass_cr = _mm_and_si128(_mm_and_si128(here_cr, is(next, lf)), ends_text(prev));
     const __m128i pass_lf = _mm_and_si128(_mm_and_si128(here_lf, is(prev, cr)), ends_text(prev2));
     const __m128i line_ctl = _mm_or_si128(_mm_andnot_si128(pass_cr, here_cr), _mm_andnot_si128(pass_lf, here_lf));
-    const __m128i next_any = _mm_or_si128(_mm_or_si128(is(next, tab), is(next, cr)), _mm_or_si128(is(next, lf), is(next, sp)));
+    const __m128i next_any = any_of_4(next);
     const __m128i special = _mm_or_si128(_mm_or_si128(line_ctl, is(here, tab)), _mm_and_si128(is(here, sp), next_any));
     const int mask = _mm_movemask_epi8(special);
     if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));

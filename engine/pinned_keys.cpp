@@ -16,13 +16,9 @@ void PinnedKeys::reset(KeyProvider& source) noexcept {
 
 void PinnedKeys::want(std::string_view selector, std::string_view domain) {
   if (used_ == slots_.size()) slots_.emplace_back();
-  std::string& name = slots_[used_].name;
+  std::string& name = slots_[used_].name;  // the next free slot's, to reuse its capacity
   assign_key_name(selector, domain, name);
-  // A batch holds tens of distinct names: a linear scan is cheaper than hashing them.
-  for (std::size_t i = 0; i < used_; ++i) {
-    if (slots_[i].name == name) return;
-  }
-  ++used_;
+  if (find(name) == nullptr) ++used_;
 }
 
 void PinnedKeys::ask(KeyWaiter& arrivals) {
@@ -34,18 +30,22 @@ void PinnedKeys::ask(KeyWaiter& arrivals) {
   }
 }
 
-const KeySet* PinnedKeys::borrow(std::string_view name) const noexcept {
+const PinnedKeys::Slot* PinnedKeys::find(std::string_view name) const noexcept {
+  // A batch holds tens of distinct names: a linear scan is cheaper than hashing them.
   for (std::size_t i = 0; i < used_; ++i) {
-    if (slots_[i].name == name) return slots_[i].answer.get();
+    if (slots_[i].name == name) return &slots_[i];
   }
   return nullptr;
 }
 
+const KeySet* PinnedKeys::borrow(std::string_view name) const noexcept {
+  const Slot* slot = find(name);
+  return slot ? slot->answer.get() : nullptr;
+}
+
 KeySetPtr PinnedKeys::lookup(std::string_view name) {
-  for (std::size_t i = 0; i < used_; ++i) {
-    if (slots_[i].name == name) return slots_[i].answer;
-  }
-  return source_->lookup(name);
+  const Slot* slot = find(name);
+  return slot ? slot->answer : source_->lookup(name);
 }
 
 }  // namespace dkimscan::engine

@@ -48,6 +48,8 @@ class PinnedKeys final : public KeyProvider {
     void key_ready(KeySetPtr keys) noexcept override;
   };
 
+  const Slot* find(std::string_view name) const noexcept;  // among the used slots
+
   KeyProvider* source_ = nullptr;
   std::vector<Slot> slots_;  // the first used_ are this batch's; the rest keep their capacity
   std::size_t used_ = 0;

@@ -5,11 +5,9 @@
 // bounded whatever the archive size. The await-keys node starts every key lookup of a batch and
 // lets the batch continue only when all answers are in, from whichever thread delivers the last
 // one (the resolver's): a batch waiting for DNS never holds a worker thread. The answers stay
-// pinned to the batch (PinnedKeys), so verify reads them without asking the provider again. The sequencer puts
-// batches back in input order before the single emit node sees them.
+// pinned to the batch (PinnedKeys), so verify reads them without asking the provider again.
+// The sequencer puts batches back in input order before the single emit node sees them.
 #include "engine/pipeline.h"
-
-#include "engine/pinned_keys.h"
 
 #include <oneapi/tbb/enumerable_thread_specific.h>
 #include <oneapi/tbb/flow_graph.h>
@@ -21,6 +19,8 @@
 #include <memory>
 #include <mutex>
 #include <vector>
+
+#include "engine/pinned_keys.h"
 
 namespace dkimscan::engine {
 namespace {
