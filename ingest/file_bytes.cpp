@@ -49,21 +49,28 @@ FileBytes try_map(int fd, std::size_t size) {
   return out;
 }
 
+// Reads from fd until size bytes or the end of the file: the count read, or -1 with errno set.
+ssize_t read_until_full(int fd, char* data, std::size_t size) noexcept {
+  std::size_t got = 0;
+  while (got < size) {
+    const ssize_t n = ::read(fd, data + got, size - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -1;
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  return static_cast<ssize_t>(got);
+}
+
 // Reads exactly what fd holds, up to size bytes (a file that shrank gives fewer).
 FileBytes read_exact(int fd, std::size_t size) {
   // One allocation for the bytes and the reference count, and no zeroing of bytes read over anyway.
   std::shared_ptr<char[]> buffer = std::make_shared_for_overwrite<char[]>(size == 0 ? 1 : size);
-  std::size_t got = 0;
-  while (got < size) {
-    ssize_t n = ::read(fd, buffer.get() + got, size - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno_bytes(errno);
-    if (n == 0) break;
-    got += static_cast<std::size_t>(n);
-  }
+  const ssize_t got = read_until_full(fd, buffer.get(), size);
+  if (got < 0) return errno_bytes(errno);
   FileBytes out;
   out.kind = FileBytes::Kind::bytes;
-  out.bytes = std::string_view(buffer.get(), got);
+  out.bytes = std::string_view(buffer.get(), static_cast<std::size_t>(got));
   out.storage = std::move(buffer);
   return out;
 }
@@ -85,14 +92,8 @@ void Mapping::release(std::size_t begin, std::size_t end) const noexcept {
 std::string_view read_file_head(const std::string& path, std::span<char> buffer) noexcept {
   Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (fd.fd < 0) return {};
-  std::size_t got = 0;
-  while (got < buffer.size()) {
-    ssize_t n = ::read(fd.fd, buffer.data() + got, buffer.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    got += static_cast<std::size_t>(n);
-  }
-  return {buffer.data(), got};
+  const ssize_t got = read_until_full(fd.fd, buffer.data(), buffer.size());
+  return got <= 0 ? std::string_view{} : std::string_view(buffer.data(), static_cast<std::size_t>(got));
 }
 
 IngestError error_from_errno(int err) noexcept {
