@@ -3,6 +3,7 @@
 // records, RFC 6376 §6.1.2 step 3); a "#@" metadata line applies to the record line after it.
 #include "cache/key_file.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -85,6 +86,12 @@ KeyFileProvider::KeyFileProvider(const std::vector<std::string>& paths) : KeyFil
 }
 
 void KeyFileProvider::load_file(const std::string& path) {
+  // A folder opens as a stream that reads nothing: without this check it would load as an empty
+  // key file and every signature would end in key_not_found.
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) {
+    throw KeyFileError(path + ": is a folder; --keys takes key files (cache/KEYFILE.md)");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw KeyFileError(path + ": cannot open the key file");
   std::ostringstream text;

@@ -119,6 +119,18 @@ TEST(KeyFile, UnreadableFileThrows) {
   EXPECT_THROW(KeyFileProvider({"/nonexistent/dir/keys.zone"}), KeyFileError);
 }
 
+// A folder of PEM keys passed by mistake must not load as an empty key file (every signature would
+// then fail with key_not_found and the run would look like a real result).
+TEST(KeyFile, FolderIsRejectedNotReadAsEmpty) {
+  const std::string folder = std::string(DKIMSCAN_TESTDATA) + "/dkimpy";
+  try {
+    KeyFileProvider keys({folder});
+    FAIL() << "a folder loaded as a key file";
+  } catch (const KeyFileError& e) {
+    EXPECT_EQ(std::string(e.what()), folder + ": is a folder; --keys takes key files (cache/KEYFILE.md)");
+  }
+}
+
 TEST(KeyFile, SnapshotMetadataIsKeptAndEscapesAreUndone) {
   KeyFileProvider keys;
   keys.load_text("#@ ttl=300 queried=1700000000 server=127.0.0.1:53 reason=timeout detail=timed out after 3 tries\n"

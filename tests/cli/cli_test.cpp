@@ -156,6 +156,13 @@ TEST_F(Cli, ExitCodesFollowTheWorstMessage) {
   EXPECT_EQ(run_command(dkimscan_command("verify 2>/dev/null")).exit_code, 64);
   EXPECT_EQ(run_command(dkimscan_command("verify --format xml " + shell_quote(m) + " 2>/dev/null")).exit_code, 64);
   EXPECT_EQ(run_command(dkimscan_command("no-such-command 2>/dev/null")).exit_code, 64);
+  // A key file that cannot be read, or a folder given as one: 66, before any message is read.
+  const std::string message = shell_quote(m + "01-pass.eml");
+  for (const std::string& bad_keys : {dir_ / "no-such.zone", dir_ / "m"}) {
+    const CommandResult r = run_command(verify_args(bad_keys, message + " 2>/dev/null"));
+    EXPECT_EQ(r.exit_code, 66) << bad_keys;
+    EXPECT_EQ(r.out, "") << bad_keys;
+  }
 }
 
 TEST_F(Cli, HelpTeachesWithExamplesAndExitCodes) {
