@@ -121,7 +121,9 @@ int run_verify(const VerifyArgs& args) {
   // A failing signature on bytes an archive format may have altered is retried on the repaired
   // bytes; a pass there is reported as "pass after repair: <what>", never as a plain pass.
   pipeline.reverify = ingest::make_repair_reverifier(verifier);
-  pipeline.load = [&read_options](ingest::InputMessage& input) { ingest::load_deferred(input, read_options); };
+  pipeline.load = [&read_options](ingest::InputMessage& input, ingest::ByteArena& arena) {
+    ingest::load_deferred(input, read_options, arena);
+  };
   pipeline.threads = args.threads;
   // DNS answers take milliseconds: read ahead and request keys early so workers rarely wait.
   if (key_options.dns_wanted()) pipeline.lookahead_batches = 64;

@@ -74,6 +74,7 @@ struct Batch {
   std::uint64_t index = 0;   // position in the input, for the sequencer
   BatchKeyWaiter waiter;
   PinnedKeys keys;           // the answers its signatures need, asked for once per batch
+  ingest::ByteArena bytes;   // what the loader reads for its items, kept for the next round
 };
 
 // Batches are recycled: the emit node returns them, the read node takes them.
@@ -155,6 +156,7 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
     StageClock clock{read_ns};
     Batch* batch = pool.take();
     batch->size = 0;
+    batch->bytes.reset();  // the last round's items were emitted and released
     std::size_t bytes = 0;
     while (batch->size < options.batch_messages && bytes < options.batch_bytes) {
       if (batch->items.size() == batch->size) batch->items.emplace_back();
@@ -184,7 +186,7 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
     if (options.load) {  // reading deferred by ingest happens here, in parallel
       StageClock clock{read_ns};
       for (std::size_t i = 0; i < batch->size; ++i) {
-        if (batch->items[i].input.deferred) options.load(batch->items[i].input);
+        if (batch->items[i].input.deferred) options.load(batch->items[i].input, batch->bytes);
       }
     }
     batch->waiter.arm(batch, &gateway);

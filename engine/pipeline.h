@@ -13,6 +13,7 @@
 
 #include "engine/key_provider.h"
 #include "engine/verify.h"
+#include "ingest/byte_arena.h"
 #include "ingest/input_message.h"
 
 namespace dkimscan::engine {
@@ -31,8 +32,9 @@ class ResultSink {
   virtual void emit(const PipelineItem& item) = 0;
 };
 
-// Reads an item that ingest handed out unread (InputMessage::deferred), on a worker thread.
-using Loader = std::function<void(ingest::InputMessage& input)>;
+// Reads an item that ingest handed out unread (InputMessage::deferred), on a worker thread, into
+// the memory of the item's batch (arena: reset when the batch is reused, after its output).
+using Loader = std::function<void(ingest::InputMessage& input, ingest::ByteArena& arena)>;
 
 // An optional second look at an item whose signatures did not pass (e.g. archive-damage repair).
 // keys holds the answers the item's batch was given (verify's own).
@@ -43,7 +45,7 @@ struct PipelineOptions {
   std::size_t batch_messages = 64;    // messages per batch (token)
   std::size_t batch_bytes = 1 << 20;  // or this many bytes, whichever comes first
   Reverifier reverify;                // empty: none
-  Loader load;                        // needed when the source defers reads (Maildir)
+  Loader load;                        // needed when the source defers reads (IngestOptions::defer_reads)
   // Extra batches in flight beyond 4 per thread, for slow key sources (DNS): while some batches
   // wait for key answers, others keep the workers busy. Memory grows by this many batches.
   std::size_t lookahead_batches = 0;

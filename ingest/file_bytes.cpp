@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -94,6 +95,28 @@ std::string_view read_file_head(const std::string& path, std::span<char> buffer)
   if (fd.fd < 0) return {};
   const ssize_t got = read_until_full(fd.fd, buffer.data(), buffer.size());
   return got <= 0 ? std::string_view{} : std::string_view(buffer.data(), static_cast<std::size_t>(got));
+}
+
+FileBytes read_file_into(const std::string& path, std::uint64_t expected_size, const IngestOptions& options,
+                         ByteArena& arena) {
+  // One byte more than expected tells a file that grew since the walk from one that did not.
+  // The arena holds small files only: a larger one gets its own buffer or mapping.
+  const std::uint64_t arena_limit = std::min<std::uint64_t>(ByteArena::kLargestTake, options.mmap_threshold);
+  if (options.read_mode == ReadMode::mmap || expected_size >= arena_limit) return read_file_bytes(path, options);
+  // One byte more than expected tells a file that grew since the walk from one that did not.
+  Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (fd.fd < 0) return errno_bytes(errno);
+  const std::span<char> room = arena.take(static_cast<std::size_t>(expected_size) + 1);
+  const ssize_t got = read_until_full(fd.fd, room.data(), room.size());
+  if (got < 0) {
+    const int err = errno;
+    return err == EISDIR ? error_bytes(IngestError::unreadable, "is a directory") : errno_bytes(err);
+  }
+  if (static_cast<std::size_t>(got) == room.size()) return read_file_bytes(path, options);  // it grew
+  FileBytes out;
+  out.kind = FileBytes::Kind::bytes;
+  out.bytes = std::string_view(room.data(), static_cast<std::size_t>(got));
+  return out;
 }
 
 IngestError error_from_errno(int err) noexcept {

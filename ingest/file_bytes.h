@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "ingest/byte_arena.h"
 #include "ingest/ingest_options.h"
 #include "ingest/input_message.h"
 
@@ -39,7 +40,8 @@ class Mapping {
 struct FileBytes {
   enum class Kind : std::uint8_t { bytes, stream, error };
   Kind kind = Kind::error;
-  // LIFETIME: bytes points into storage (the Mapping or a heap buffer).
+  // LIFETIME: bytes points into storage (the Mapping or a heap buffer), or into the caller's
+  // ByteArena when storage is empty (read_file_into()).
   std::string_view bytes;
   std::shared_ptr<const void> storage;
   std::shared_ptr<const Mapping> mapping;  // set when bytes are mapped (for release())
@@ -53,6 +55,14 @@ struct FileBytes {
 //           could not be mapped: read it as a stream instead (archive_reader.h).
 //   error:  unreadable (errno text in error_detail) or symlink_loop (ELOOP).
 FileBytes read_file_bytes(const std::string& path, const IngestOptions& options);
+
+// The regular file at path, which held expected_size bytes when it was found, read into arena
+// memory (storage stays empty: LIFETIME, the bytes live until the arena's reset()). It costs one
+// open and one read, where read_file_bytes() also needs fstat and an allocation. A file too large
+// for the arena (ByteArena::kLargestTake, or mmap_threshold if lower), or one that has grown
+// since, goes through read_file_bytes() instead.
+FileBytes read_file_into(const std::string& path, std::uint64_t expected_size, const IngestOptions& options,
+                         ByteArena& arena);
 
 // Up to buffer.size() bytes from the start of the file at path, in buffer: enough to sniff what it
 // holds without reading it whole. Empty when it cannot be read (the full read reports why).

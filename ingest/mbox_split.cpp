@@ -187,20 +187,31 @@ bool has_quoted_from_line(std::string_view message) noexcept {
   return false;
 }
 
-void unquote_mboxrd(std::string_view message, std::string& out) {
-  out.reserve(out.size() + message.size());
+std::size_t unquote_mboxrd(std::string_view message, char* out) noexcept {
+  char* const begin = out;
   std::size_t copied = 0;
   std::size_t search = 0;
+  const auto copy = [&](std::size_t from, std::size_t to) {
+    if (to > from) std::memcpy(out, message.data() + from, to - from);
+    out += to - from;
+  };
   while (const char* hit = find(message, search, ">From ")) {
     const std::size_t k = static_cast<std::size_t>(hit - message.data());
     const std::size_t j = quoted_line_start(message, k);
     if (j != kNoPos) {
-      out.append(message.substr(copied, j - copied));
+      copy(copied, j);
       copied = j + 1;  // drop the first '>' of the run
     }
     search = k + 1;
   }
-  out.append(message.substr(copied));
+  copy(copied, message.size());
+  return static_cast<std::size_t>(out - begin);
+}
+
+void unquote_mboxrd(std::string_view message, std::string& out) {
+  const std::size_t start = out.size();
+  out.resize(start + message.size());
+  out.resize(start + unquote_mboxrd(message, out.data() + start));
 }
 
 MboxFormat detect_mbox_format(std::string_view prefix, bool eof) {

@@ -66,6 +66,9 @@ MboxFormat detect_mbox_format(std::string_view prefix, bool eof);
 bool has_quoted_from_line(std::string_view message) noexcept;
 // mboxrd un-quoting: one '>' removed from every line matching ">+From ". Appends to out.
 void unquote_mboxrd(std::string_view message, std::string& out);
+// The same into out, which has room for message.size() bytes (un-quoting never adds any); the
+// count written.
+std::size_t unquote_mboxrd(std::string_view message, char* out) noexcept;
 
 // True when bytes starts like an mbox archive: a "From " line.
 inline bool looks_like_mbox(std::string_view bytes) noexcept { return bytes.substr(0, 5) == "From "; }

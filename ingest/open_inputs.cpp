@@ -139,19 +139,25 @@ class InputsSource final : public MessageSource {
 
 }  // namespace
 
-void load_deferred(InputMessage& item, const IngestOptions& options) {
+void load_deferred(InputMessage& item, const IngestOptions& options, ByteArena& arena) {
   if (!item.deferred) return;
   if (item.unquote_pending) {  // an mboxrd message as stored: un-quote it into its own bytes
-    auto owned = std::make_shared<std::string>();
-    unquote_mboxrd(item.bytes, *owned);
-    item.bytes = *owned;
-    item.storage = std::move(owned);
+    if (item.bytes.size() <= ByteArena::kLargestTake) {
+      const std::span<char> room = arena.take(item.bytes.size());  // un-quoting only removes bytes
+      item.bytes = std::string_view(room.data(), unquote_mboxrd(item.bytes, room.data()));
+      item.storage.reset();  // the mbox mapping: the un-quoted copy no longer points into it
+    } else {
+      auto owned = std::make_shared<std::string>();
+      unquote_mboxrd(item.bytes, *owned);
+      item.bytes = *owned;
+      item.storage = std::move(owned);
+    }
     item.deferred = item.unquote_pending = false;
     item.error = check_message(item.bytes, options.max_header_line, item.error_detail);
     return;
   }
   std::string path = std::move(item.source);
-  FileBytes bytes = read_file_bytes(path, options);
+  FileBytes bytes = read_file_into(path, item.deferred_size, options, arena);
   switch (bytes.kind) {
     case FileBytes::Kind::error:
       set_error_item(item, std::move(path), bytes.error, std::move(bytes.error_detail));

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ingest/byte_arena.h"
 #include "ingest/ingest_options.h"
 #include "ingest/input_message.h"
 
@@ -18,8 +19,10 @@ namespace dkimscan::ingest {
 std::unique_ptr<MessageSource> open_inputs(const std::vector<std::string>& paths,
                                            const IngestOptions& options);
 
-// Reads a deferred item (InputMessage::deferred) in place: the bytes and storage, or an error.
-// Thread-safe: the pipeline's workers call it for their own items.
-void load_deferred(InputMessage& item, const IngestOptions& options);
+// Reads a deferred item (InputMessage::deferred) in place: its bytes, or an error. Files below
+// options.mmap_threshold and un-quoted mboxrd messages are put in arena (LIFETIME: the bytes then
+// live until the arena's reset(), and storage is empty); larger files are mapped as usual.
+// Thread-safe for distinct arenas: the pipeline's workers call it for their own batches.
+void load_deferred(InputMessage& item, const IngestOptions& options, ByteArena& arena);
 
 }  // namespace dkimscan::ingest

@@ -30,10 +30,11 @@ TEST(DeferredRead, MaildirItemsLoadToTheSameItemsAsAnImmediateRead) {
   auto deferred = read_all({dir / "Maildir", dir / "loose.eml"}, options);
   ASSERT_EQ(deferred.size(), immediate.size());
   ASSERT_EQ(deferred.size(), 5u);
+  ByteArena arena;
   for (std::size_t i = 0; i < deferred.size(); ++i) {
     EXPECT_TRUE(deferred[i].deferred) << i;
     EXPECT_TRUE(deferred[i].bytes.empty()) << i;
-    load_deferred(deferred[i], options);
+    load_deferred(deferred[i], options, arena);
     EXPECT_FALSE(deferred[i].deferred);
     EXPECT_EQ(deferred[i].source, immediate[i].source);
     EXPECT_EQ(deferred[i].bytes, immediate[i].bytes);
@@ -52,7 +53,8 @@ TEST(DeferredRead, AFileThatVanishedBeforeLoadingIsUnreadable) {
   auto items = read_all({dir / "Maildir"}, options);
   ASSERT_EQ(items.size(), 1u);
   std::filesystem::remove(path);
-  load_deferred(items[0], options);
+  ByteArena arena;
+  load_deferred(items[0], options, arena);
   EXPECT_EQ(items[0].error, IngestError::unreadable);
   EXPECT_EQ(items[0].source, path);
 }
@@ -78,6 +80,7 @@ TEST(DeferredRead, AFolderDefersItsMessagesAndExpandsItsArchives) {
   ASSERT_EQ(deferred.size(), immediate.size());
   const std::vector<bool> expect_deferred{true, true, false, true, false, false, true};
   EXPECT_TRUE(deferred[1].unquote_pending);
+  ByteArena arena;
   EXPECT_EQ(immediate[1].bytes.find(">>From"), std::string_view::npos);  // un-quoted once
   EXPECT_NE(immediate[1].bytes.find("\n>From quoted\nFrom plain\n"), std::string_view::npos);
   for (std::size_t i = 0; i < deferred.size(); ++i) {
@@ -85,12 +88,42 @@ TEST(DeferredRead, AFolderDefersItsMessagesAndExpandsItsArchives) {
     if (deferred[i].deferred && !deferred[i].unquote_pending) {  // a file's size; an mbox message's is as stored
       EXPECT_EQ(deferred[i].deferred_size, immediate[i].bytes.size()) << immediate[i].source;
     }
-    load_deferred(deferred[i], options);
+    load_deferred(deferred[i], options, arena);
     EXPECT_EQ(deferred[i].source, immediate[i].source);
     EXPECT_EQ(deferred[i].bytes, immediate[i].bytes) << immediate[i].source;
     EXPECT_EQ(deferred[i].error, immediate[i].error) << immediate[i].source;
   }
   EXPECT_EQ(deferred[6].error, IngestError::not_a_message);
+}
+
+
+// The walk's size is only a hint: a file that grew or shrank before a worker read it is read as it
+// is then, whole, and a file at the mapping threshold is mapped rather than put in the arena.
+TEST(DeferredRead, TheBytesAreTheFileAsItIsWhenLoaded) {
+  TempDir dir;
+  const std::string grows = dir.write("Maildir/cur/1.host:2,S", make_message("grows", "1\n"));
+  const std::string shrinks = dir.write("Maildir/cur/2.host:2,S", make_message("shrinks", "long body line\n"));
+  const std::string large = dir.write("Maildir/cur/3.host:2,S", make_message("large", std::string(300, 'x') + "\n"));
+  const std::string small = dir.write("Maildir/cur/4.host:2,S", make_message("small", "4\n"));
+  dir.mkdir("Maildir/new");
+  IngestOptions options;
+  options.defer_reads = true;
+  options.mmap_threshold = 300;  // only 3.host is this large
+  auto items = read_all({dir / "Maildir"}, options);
+  ASSERT_EQ(items.size(), 4u);
+  const std::string grown = make_message("grows", "1\nand a second line\n");
+  const std::string shrunk = make_message("shrinks", "b\n");
+  dir.write("Maildir/cur/1.host:2,S", grown);
+  dir.write("Maildir/cur/2.host:2,S", shrunk);
+  ByteArena arena;
+  for (InputMessage& item : items) load_deferred(item, options, arena);
+  EXPECT_EQ(items[0].bytes, grown);
+  EXPECT_EQ(items[1].bytes, shrunk);
+  EXPECT_EQ(items[2].bytes, make_message("large", std::string(300, 'x') + "\n"));
+  EXPECT_EQ(items[3].bytes, make_message("small", "4\n"));
+  EXPECT_NE(items[2].storage, nullptr);  // mapped, owned by the item
+  EXPECT_EQ(items[3].storage, nullptr);  // in the arena
+  for (const InputMessage& item : items) EXPECT_EQ(item.error, IngestError::none) << item.source;
 }
 
 }  // namespace
