@@ -67,6 +67,7 @@ class TextWriter final : public ReportWriter {
     const RunSummary& s = summary_;
     fmt::format_to(out, "\n{} messages ({} verified, {} unreadable), {} signatures, policy {}\n", s.messages,
                    s.messages - s.ingest_errors, s.ingest_errors, s.signatures, info.policy);
+    if (!info.local_policy.empty()) fmt::format_to(out, "local policy: {}\n", info.local_policy);
     fmt::format_to(out, "messages:  ");
     for (Verdict v : kVerdictOrder) fmt::format_to(out, " {} {}", eng::verdict_name(v), s.message_results[static_cast<std::size_t>(v)]);
     fmt::format_to(out, "\nsignatures:");
@@ -121,8 +122,9 @@ class JsonLinesWriter final : public ReportWriter {
     auto out = std::back_inserter(text);
     const RunSummary& s = summary_;
     fmt::format_to(out, "{{\"type\":\"summary\",\"messages\":{},\"verified\":{},\"unreadable\":{},\"signatures\":{},"
-                        "\"repaired\":{},\"policy\":\"{}\"",
+                        "\"repaired\":{},\"policy\":\"{}\",\"local_policy\":",
                    s.messages, s.messages - s.ingest_errors, s.ingest_errors, s.signatures, s.repaired, info.policy);
+    append_json_string(text, info.local_policy);
     for (auto [name, counts] : {std::pair{"message_results", &s.message_results}, std::pair{"signature_results", &s.signature_results}}) {
       fmt::format_to(out, ",\"{}\":{{", name);
       for (std::size_t i = 0; i < kVerdictOrder.size(); ++i) {

@@ -20,6 +20,7 @@ enum class OutputFormat { text, jsonl };
 struct RunInfo {  // what the summary reports beyond the counts
   engine::PipelineStats pipeline;
   std::string policy;
+  std::string local_policy;    // the rules on top of policy, as flags ("" when none)
   std::string key_stats_json;  // extra JSON members from the key source (may be empty)
   std::string key_stats_text;  // the same for people (may be empty)
 };

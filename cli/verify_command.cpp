@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cache/key_service.h"
 #include "cli/exit_codes.h"
@@ -30,7 +31,8 @@ void add_verify_command(CLI::App& app, VerifyArgs& args) {
       "Examples:\n"
       "  dkimscan verify --keys datasets/sample/keys.zone datasets/sample/messages\n"
       "  dkimscan verify --format jsonl --keys keys.zone ~/Maildir > results.jsonl\n"
-      "  dkimscan verify --legacy --at 2012-06-01 --keys old-keys.zone archive.mbox\n\n"
+      "  dkimscan verify --legacy --at 2012-06-01 --keys old-keys.zone archive.mbox\n"
+      "  dkimscan verify --must-be-signed Subject,To --min-rsa-bits 2048 --keys keys.zone mail/\n\n"
       "Exit codes: 0 all passed or unsigned; 1 some message did not verify (fail, permerror,\n"
       "neutral, policy); 2 some message was unreadable or hit a temporary key error;\n"
       "64 bad usage; 66 a key file cannot be read; 74 output error.");
@@ -62,6 +64,16 @@ void add_verify_command(CLI::App& app, VerifyArgs& args) {
   cmd->add_option("--max-signatures", args.max_signatures, "Signatures checked per message; the rest get neutral and their keys are not looked up")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
+  cmd->add_option("--must-be-signed", args.must_be_signed,
+                  "Local policy: header fields (comma-separated) that a signature must cover when the"
+                  " message has them, e.g. Subject,Reply-To; a verified signature that does not gets policy")
+      ->delimiter(',');
+  cmd->add_option("--min-rsa-bits", args.min_rsa_bits,
+                  "Local policy: a verified RSA signature with a smaller key gets policy (RFC 8301's floor of"
+                  " 1024 bits, permerror below it, always applies)")
+      ->check(CLI::Range(0u, 16384u));
+  cmd->add_flag("--reject-partial-body", args.reject_partial_body,
+                "Local policy: a verified signature whose l= leaves body bytes unsigned gets policy (RFC 6376 §8.2)");
   cmd->add_option("--threads,-j", args.threads, "Worker threads (0: all cores)")->capture_default_str();
   cmd->add_flag("--quiet,-q", args.quiet,
                 "No progress line (shown on a terminal: messages, MB, messages/s, ETA) and no text summary");
@@ -96,7 +108,25 @@ engine::VerifyOptions verify_options(const VerifyArgs& args) {
     throw CLI::ValidationError("--at", e.what());
   }
   options.max_signatures = args.max_signatures;
+  for (const std::string& name : args.must_be_signed) {
+    const bool valid = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return c > ' ' && c < 0x7f && c != ':';  // RFC 5322 §3.6.8 ftext
+    });
+    if (!valid) throw CLI::ValidationError("--must-be-signed", "'" + name + "' is not a header field name");
+    options.local.must_be_signed.push_back(name);
+  }
+  options.local.min_rsa_bits = args.min_rsa_bits;
+  options.local.reject_partial_body = args.reject_partial_body;
   return options;
+}
+
+// The local policy as the summary reports it, in the flags' own words; empty when there is none.
+std::string describe_local_policy(const engine::LocalPolicy& local) {
+  std::vector<std::string> rules;
+  if (!local.must_be_signed.empty()) rules.push_back(fmt::format("must-be-signed={}", fmt::join(local.must_be_signed, ",")));
+  if (local.min_rsa_bits != 0) rules.push_back(fmt::format("min-rsa-bits={}", local.min_rsa_bits));
+  if (local.reject_partial_body) rules.push_back("reject-partial-body");
+  return fmt::format("{}", fmt::join(rules, " "));
 }
 
 }  // namespace
@@ -135,6 +165,7 @@ int run_verify(const VerifyArgs& args) {
     info.pipeline = engine::run_pipeline(*source, verifier, keys, *writer, pipeline);
   }
   info.policy = std::string(engine::policy_name(verifier.options().policy));
+  info.local_policy = describe_local_policy(verifier.options().local);
   key_service->finish();
   fmt::memory_buffer json, text;
   for (auto [name, value] : key_service->stats().fields()) {

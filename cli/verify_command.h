@@ -18,6 +18,9 @@ struct VerifyArgs {
   bool legacy = false;
   std::optional<std::string> at;
   std::size_t max_signatures = 16;
+  std::vector<std::string> must_be_signed;  // local policy (engine::LocalPolicy)
+  unsigned min_rsa_bits = 0;
+  bool reject_partial_body = false;
   unsigned threads = 0;
   bool quiet = false;
   std::string mbox_format = "auto";

@@ -112,6 +112,16 @@ constexpr std::array<ReasonInfo, kReasonCount> kReasonTable{{
      "b= does not verify: a signed header field was changed after signing, or the key does not match "
      "(RFC 6376 §6.1.3)"},
 
+    // Local policy: the signature verified, but a rule given on the command line refuses it.
+    {policy_key_too_small, Verdict::policy, "policy_key_too_small",
+     "The signature verified, but its RSA key is smaller than --min-rsa-bits"},
+    {policy_partial_body, Verdict::policy, "policy_partial_body",
+     "The signature verified, but its l= leaves body bytes unsigned, which --reject-partial-body refuses "
+     "(RFC 6376 §8.2)"},
+    {policy_header_not_signed, Verdict::policy, "policy_header_not_signed",
+     "The signature verified, but h= does not cover a header field that --must-be-signed names and the "
+     "message has"},
+
     {sig_over_cap, Verdict::neutral, "sig_over_cap",
      "Not checked: the message has more signatures than --max-signatures allows"},
     {internal_error, kTemperror, "internal_error",

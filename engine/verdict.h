@@ -63,6 +63,11 @@ enum class Reason : std::uint16_t {
   body_hash_mismatch,
   signature_mismatch,
 
+  // Local policy (VerifyOptions::local): the signature verified, but a rule refuses it → policy.
+  policy_key_too_small,
+  policy_partial_body,
+  policy_header_not_signed,
+
   // Not checked at all.
   sig_over_cap,    // beyond --max-signatures → neutral
   internal_error,  // OpenSSL refused an operation it should not → temperror

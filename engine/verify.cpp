@@ -42,6 +42,7 @@ class SignatureCheck {
   Reason check_record(const KeyRecord& record) noexcept;
   Reason check_body_hash() noexcept;
   Reason check_crypto(const KeyRecord& record) noexcept;
+  Reason check_local_policy(const KeyRecord& record) const noexcept;
   const BodyHash& body_hash() noexcept;
 
   const VerifyOptions& options_;
@@ -77,7 +78,7 @@ Reason SignatureCheck::run(KeyProvider& keys) noexcept {
     if (r == Reason::ok) {
       result_.key_bits = record.bits;
       result_.key_testing = record.testing;
-      return r;
+      return check_local_policy(record);
     }
     if (i == 0) first = r;
   }
@@ -141,6 +142,20 @@ Reason SignatureCheck::check_crypto(const KeyRecord& record) noexcept {
     case CryptoCheck::error: return Reason::internal_error;
   }
   return Reason::internal_error;
+}
+
+// Runs after the signature verified with record (check_body_hash() has set unsigned_body_bytes).
+Reason SignatureCheck::check_local_policy(const KeyRecord& record) const noexcept {
+  const LocalPolicy& local = options_.local;
+  if (record.type == KeyType::rsa && record.bits < local.min_rsa_bits) return Reason::policy_key_too_small;
+  if (local.reject_partial_body && result_.unsigned_body_bytes > 0) return Reason::policy_partial_body;
+  for (const std::string& name : local.must_be_signed) {
+    if (message_.first(name) == nullptr) continue;  // absent fields need no signature
+    bool signed_name = false;
+    for_each_signed_header(sig_.signed_headers, [&](std::string_view h) { signed_name = signed_name || iequals(h, name); });
+    if (!signed_name) return Reason::policy_header_not_signed;
+  }
+  return Reason::ok;
 }
 
 void copy_facts(const Signature& sig, SignatureResult& result) noexcept {

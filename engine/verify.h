@@ -22,10 +22,22 @@
 
 namespace dkimscan::engine {
 
+// Local policy (RFC 8601 §2.7.1 "policy"; cf. opendkim's MustBeSigned and MinimumKeyBits): rules
+// a receiver adds on top of the RFCs. They are checked only for a signature that passes every RFC
+// check; one that breaks a rule gets Verdict::policy, with the rule as its reason.
+struct LocalPolicy {
+  std::vector<std::string> must_be_signed;  // field names that h= must cover when the message has them
+  bool reject_partial_body = false;         // refuse an l= that leaves body bytes unsigned (§8.2)
+  unsigned min_rsa_bits = 0;                // above the policy's own floor (RFC 8301: 1024); 0: none
+
+  bool empty() const noexcept { return must_be_signed.empty() && !reject_partial_body && min_rsa_bits == 0; }
+};
+
 struct VerifyOptions {
   Policy policy = Policy::strict;
   std::int64_t now = 0;               // the clock for x= (unix seconds); injected, never global
   std::size_t max_signatures = 16;    // signatures beyond it get neutral / sig_over_cap
+  LocalPolicy local;                  // rules on top of the policy; empty by default
 };
 
 // What one signature concluded, and the facts a person needs to act on it.

@@ -165,6 +165,40 @@ TEST_F(Cli, ExitCodesFollowTheWorstMessage) {
   }
 }
 
+// Local policy: a verified signature that breaks a rule gets policy; the summary names the rules.
+TEST_F(Cli, LocalPolicyTurnsAVerifiedSignatureIntoPolicy) {
+  // RFC 8463 A.3: an Ed25519 and a 1024-bit RSA signature; RFC 6376 A.2 (errata 4926): one RSA-1024.
+  const std::string both = shell_quote(dir_ / "m/01-pass.eml");
+  const std::string rsa_only = shell_quote(kData + "/rfc6376/messages/A2-errata4926.eml");
+  const CommandResult r = run_command(verify_args(keys(), both + " " + rsa_only, "--min-rsa-bits 2048"));
+  EXPECT_EQ(r.exit_code, 1);  // the RSA-only message is policy: it did not verify acceptably
+  const std::vector<json> objects = parse_json_lines(r.out);
+  ASSERT_EQ(objects.size(), 3u) << r.out;
+  EXPECT_EQ(objects[0]["result"], "pass");  // the Ed25519 signature still passes
+  EXPECT_EQ(objects[0]["signatures"][0]["result"], "pass");
+  EXPECT_EQ(objects[0]["signatures"][1]["result"], "policy");
+  EXPECT_EQ(objects[0]["signatures"][1]["reason"], "policy_key_too_small");
+  EXPECT_EQ(objects[0]["signatures"][1]["key_bits"], 1024);
+  EXPECT_EQ(objects[1]["result"], "policy");
+  EXPECT_EQ(objects[1]["reason"], "policy_key_too_small");
+  EXPECT_EQ(objects[2]["local_policy"], "min-rsa-bits=2048");
+  EXPECT_EQ(objects[2]["signature_results"]["policy"], 2);
+  EXPECT_EQ(objects[2]["message_results"]["policy"], 1);
+
+  // Without rules: both pass, and the summary says there is no local policy.
+  const CommandResult plain = run_command(verify_args(keys(), both + " " + rsa_only));
+  EXPECT_EQ(plain.exit_code, 0);
+  EXPECT_EQ(parse_json_lines(plain.out).back()["local_policy"], "");
+  // A.2 signs Subject, has no List-Id (a field the message lacks needs no signature) and no l=:
+  // both rules hold, so it passes; the text summary names them.
+  const CommandResult text = run_command(dkimscan_command(
+      "verify --keys " + shell_quote(keys()) + " --must-be-signed Subject,List-Id --reject-partial-body " + rsa_only));
+  EXPECT_EQ(text.exit_code, 0) << text.out;
+  EXPECT_NE(text.out.find("local policy: must-be-signed=Subject,List-Id reject-partial-body\n"), std::string::npos)
+      << text.out;
+  EXPECT_EQ(run_command(dkimscan_command("verify --must-be-signed 'Bad Name' " + rsa_only + " 2>/dev/null")).exit_code, 64);
+}
+
 TEST_F(Cli, HelpTeachesWithExamplesAndExitCodes) {
   const CommandResult top = run_command(dkimscan_command("--help"));
   EXPECT_EQ(top.exit_code, 0);

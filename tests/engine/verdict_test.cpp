@@ -27,6 +27,7 @@ constexpr std::array<std::string_view, kReasonCount> kEnumeratorNames = {
     "key_unknown_type", "key_type_mismatch", "key_hash_not_allowed", "key_service_not_email",
     "key_strict_subdomain", "key_bad_data", "key_too_small",
     "body_hash_mismatch", "signature_mismatch",
+    "policy_key_too_small", "policy_partial_body", "policy_header_not_signed",
     "sig_over_cap", "internal_error"};
 
 Reason reason_at(std::size_t i) { return static_cast<Reason>(i); }
@@ -72,6 +73,13 @@ TEST(Classify, KeyReasonsArePermerrorExceptDnsFailuresWhichAreTemperror) {
     EXPECT_EQ(classify(reason_at(i)), transient ? Verdict::temperror : Verdict::permerror);
   }
   EXPECT_EQ(classify(Reason::key_not_found), Verdict::permerror);
+}
+
+TEST(Classify, LocalPolicyReasonsArePolicyAndNothingElseIs) {
+  for (std::size_t i = 0; i < kReasonCount; ++i) {
+    SCOPED_TRACE(kEnumeratorNames[i]);
+    EXPECT_EQ(classify(reason_at(i)) == Verdict::policy, kEnumeratorNames[i].starts_with("policy_"));
+  }
 }
 
 TEST(Classify, CryptographicMismatchesAreFail) {

@@ -112,6 +112,7 @@ class VerifyRules : public ::testing::Test {
     vo.policy = policy;
     vo.now = now;
     vo.max_signatures = max_signatures;
+    vo.local = local_;
     Verifier(vo).verify(bytes_, keys_, scratch_, result_);
     return result_;
   }
@@ -127,6 +128,7 @@ class VerifyRules : public ::testing::Test {
   static inline PrivateKey* rsa_512_ = nullptr;
   static inline PrivateKey* ed25519_ = nullptr;
   MemoryKeys keys_;
+  LocalPolicy local_;  // what verify() applies
   VerifyScratch scratch_;
   MessageResult result_;
   std::string bytes_;
@@ -303,6 +305,57 @@ TEST_F(VerifyRules, BodyLengthCoversOnlyThePrefixAndReportsTheRest) {
   EXPECT_EQ(only(r), kPass);
   EXPECT_EQ(r.signatures[0].body_length, 54u);  // the whole canonical body as signed
   EXPECT_EQ(r.signatures[0].unsigned_body_bytes, 10u);
+}
+
+// Local policy (RFC 8601 §2.7.1): a signature the RFCs accept can still be refused by a rule the
+// receiver sets; it then gets policy with the rule as its reason, and only if it verified.
+TEST_F(VerifyRules, MinRsaBitsRefusesAVerifiedSmallKeyAsPolicy) {
+  keys_.set(kSelector, {record_for(*rsa_)});
+  keys_.set("ed", {record_for(*ed25519_)});
+  const std::string rsa_bytes = signed_copy(kMessage, options(), *rsa_);
+  const std::string ed_bytes = signed_copy(kMessage, options("ed"), *ed25519_);
+  local_.min_rsa_bits = 2048;
+  EXPECT_EQ(only(verify(rsa_bytes)), (Outcome{Verdict::policy, Reason::policy_key_too_small}));
+  EXPECT_EQ(result_.signatures[0].key_bits, 1024u);
+  EXPECT_EQ(result_.best, Verdict::policy);
+  EXPECT_EQ(only(verify(ed_bytes)), kPass);  // the rule is about RSA keys
+  local_.min_rsa_bits = 1024;
+  EXPECT_EQ(only(verify(rsa_bytes)), kPass);
+}
+
+TEST_F(VerifyRules, RejectPartialBodyRefusesOnlyAnLThatLeavesBytesUnsigned) {
+  keys_.set(kSelector, {record_for(*rsa_)});
+  SignOptions with_l = options();
+  with_l.body_length = true;
+  const std::string bytes = signed_copy(kMessage, with_l, *rsa_);
+  local_.reject_partial_body = true;
+  EXPECT_EQ(only(verify(bytes)), kPass);  // l= covers the whole body
+  EXPECT_EQ(only(verify(bytes + "Appended\r\n")), (Outcome{Verdict::policy, Reason::policy_partial_body}));
+  EXPECT_EQ(result_.signatures[0].unsigned_body_bytes, 10u);
+  local_.reject_partial_body = false;
+  EXPECT_EQ(only(verify(bytes + "Appended\r\n")), kPass);
+}
+
+TEST_F(VerifyRules, MustBeSignedRefusesASignatureThatLeavesAPresentFieldOut) {
+  keys_.set(kSelector, {record_for(*rsa_)});
+  SignOptions no_subject = options();
+  no_subject.headers = {"From", "To", "Date"};
+  const std::string without = signed_copy(kMessage, no_subject, *rsa_);
+  const std::string with = signed_copy(kMessage, options(), *rsa_);  // the default set has Subject
+  local_.must_be_signed = {"subject"};  // names compare case-insensitively
+  EXPECT_EQ(only(verify(without)), (Outcome{Verdict::policy, Reason::policy_header_not_signed}));
+  EXPECT_EQ(only(verify(with)), kPass);
+  local_.must_be_signed = {"List-Id"};  // the message has none: nothing to cover
+  EXPECT_EQ(only(verify(without)), kPass);
+}
+
+TEST_F(VerifyRules, LocalPolicyLeavesAFailingSignatureFailed) {
+  keys_.set(kSelector, {record_for(*rsa_)});
+  std::string bytes = signed_copy(kMessage, options(), *rsa_);
+  bytes.replace(bytes.find("hungry"), 6, "thirst");
+  local_.min_rsa_bits = 4096;
+  local_.must_be_signed = {"Cc", "Reply-To"};
+  EXPECT_EQ(only(verify(bytes)), (Outcome{Verdict::fail, Reason::body_hash_mismatch}));
 }
 
 TEST_F(VerifyRules, BodyLengthBeyondTheBodyIsPermerror) {
