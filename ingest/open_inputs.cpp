@@ -6,21 +6,17 @@
 
 #include <unistd.h>  // STDIN_FILENO
 
-#include <array>
-
 #include "ingest/archive_source.h"
 #include "ingest/file_bytes.h"
 #include "ingest/mbox_source.h"
 #include "ingest/mbox_split.h"
 #include "ingest/message_check.h"
 #include "ingest/path_walker.h"
+#include "ingest/sniff_ahead.h"
 
 namespace dkimscan::ingest {
 
 namespace {
-
-// Enough for every sniff: tar's "ustar" magic ends at byte 262.
-constexpr std::size_t kHeadBytes = 512;
 
 void set_error_item(InputMessage& out, std::string source, IngestError error, std::string detail) {
   out = InputMessage{};
@@ -42,7 +38,7 @@ void set_single_message(InputMessage& out, std::string source, FileBytes&& bytes
 class InputsSource final : public MessageSource {
  public:
   InputsSource(const std::vector<std::string>& paths, const IngestOptions& options)
-      : walker_(paths), options_(options) {}
+      : walk_(paths, options), options_(options) {}
 
   bool next(InputMessage& out) override {
     for (;;) {
@@ -51,8 +47,9 @@ class InputsSource final : public MessageSource {
         current_.reset();
       }
       WalkItem item;
-      if (!walker_.next(item)) return false;
-      if (start(item, out)) return count(out);
+      FileGuess guess = FileGuess::read_here;
+      if (!walk_.next(item, guess)) return false;
+      if (start(item, guess, out)) return count(out);
     }
   }
 
@@ -66,7 +63,7 @@ class InputsSource final : public MessageSource {
   }
 
   // Either fills out with one item (true) or sets current_ to a reader of many (false).
-  bool start(WalkItem& item, InputMessage& out) {
+  bool start(WalkItem& item, FileGuess guess, InputMessage& out) {
     switch (item.kind) {
       case WalkItem::Kind::error:
         set_error_item(out, std::move(item.path), item.error, std::move(item.error_detail));
@@ -76,7 +73,7 @@ class InputsSource final : public MessageSource {
       case WalkItem::Kind::file:
         break;
     }
-    if (options_.defer_reads && holds_one_message(item)) {
+    if (guess == FileGuess::one_message) {  // left for a worker to read (sniff_ahead.h)
       out = InputMessage{};
       out.source = std::move(item.path);
       out.deferred = true;
@@ -120,19 +117,8 @@ class InputsSource final : public MessageSource {
     return false;
   }
 
-  // Whether item can be left for a worker to read as one message. A Maildir file is one by
-  // definition; any other file is sniffed like start_bytes() does, from its first bytes only.
-  // Files that will be mapped (large; mbox archives mostly) are read here, as before.
-  bool holds_one_message(const WalkItem& item) {
-    if (item.maildir_message) return true;
-    if (item.size == 0 || item.size >= options_.mmap_threshold || item.size > options_.max_message_bytes) return false;
-    const std::string_view head = read_file_head(item.path, head_);
-    return !head.empty() && !looks_packed(head) && !looks_like_mbox(head);
-  }
-
-  PathWalker walker_;
+  SniffAhead walk_;
   IngestOptions options_;
-  std::array<char, kHeadBytes> head_;
   std::unique_ptr<MessageSource> current_;
   IngestStats stats_;
 };

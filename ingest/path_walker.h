@@ -21,9 +21,17 @@ struct WalkItem {
   std::string path;
   bool named = false;  // named by the user (not found inside a folder)
   bool maildir_message = false;  // found in a Maildir's cur/ or new/: one message by definition
-  std::uint64_t size = 0;        // of a regular file, from the walk's stat()
+  // Of a regular file, from the walk's stat(). A file whose folder listing said it is regular
+  // is not stat()ed by the walk (size_known false); SniffAhead finds its size when it matters.
+  std::uint64_t size = 0;
+  bool size_known = true;
   IngestError error = IngestError::none;
   std::string error_detail;
+};
+
+struct FolderEntry {
+  std::string name;
+  unsigned char type;  // dirent's d_type: DT_REG, DT_DIR, DT_LNK, or DT_UNKNOWN on some file systems
 };
 
 class PathWalker {
@@ -35,7 +43,7 @@ class PathWalker {
  private:
   struct Frame {
     std::string dir;
-    std::vector<std::string> names;  // sorted, already filtered
+    std::vector<FolderEntry> entries;  // sorted by name, already filtered
     std::size_t index = 0;
     dev_t dev = 0;
     ino_t ino = 0;
