@@ -29,7 +29,9 @@ class ByteArena {
   // never move them.
   std::span<char> take(std::size_t size) {
     assert(size <= kLargestTake);
-    if (left_ < size) {  // the rest of this block is left unused
+    // A fresh arena starts a block even for size 0: the span's pointer is never null, because
+    // memcpy and friends may not be passed null even for zero bytes.
+    if (cursor_ == nullptr || left_ < size) {  // the rest of this block is left unused
       if (next_ == blocks_.size()) blocks_.push_back(std::make_unique_for_overwrite<char[]>(kBlockBytes));
       cursor_ = blocks_[next_++].get();
       left_ = kBlockBytes;

@@ -29,6 +29,13 @@ TEST(ByteArena, EarlierBytesStayPutWhileTheArenaGrows) {
   EXPECT_LE(arena.capacity(), taken_bytes / 3 * 4 + ByteArena::kBlockBytes);
 }
 
+TEST(ByteArena, AnEmptyTakeStillPointsSomewhere) {
+  ByteArena arena;
+  EXPECT_NE(arena.take(0).data(), nullptr);
+  arena.reset();
+  EXPECT_NE(arena.take(0).data(), nullptr);
+}
+
 TEST(ByteArena, TheNextRoundTakesTheSameMemory) {
   ByteArena arena;
   std::vector<const char*> first_round;
