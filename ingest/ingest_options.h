@@ -47,8 +47,8 @@ struct IngestOptions {
   // The N of "path#N" for the first message of an mbox (1: "mbox#1" is the first message).
   unsigned mbox_index_base = 1;
   // Hand out single-message files unread (InputMessage::deferred) so that a parallel stage reads
-  // them (load_deferred()): the serial reader then only walks folders and, for files outside a
-  // Maildir, reads their first bytes to tell a message from an mbox or an archive.
+  // them (load_deferred()): the serial reader then only walks folders, and the first bytes of
+  // files outside a Maildir (a message, an mbox or an archive?) are read ahead on several threads.
   bool defer_reads = false;
 };
 

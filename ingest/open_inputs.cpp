@@ -1,7 +1,9 @@
 // File: ingest/open_inputs.cpp
-// The top-level source: walks the paths, opens each file once, sniffs what it holds (a message,
-// an mbox, a compressed or packed archive) from its first bytes rather than its name, and hands
-// the file to the matching reader. One item per message, in order; errors are items too.
+// The top-level source: walks the paths, sniffs what each file holds (a message, an mbox, a
+// compressed or packed archive) from its first bytes rather than its name, and hands the file to
+// the matching reader. With defer_reads, a file that holds one message is handed on unread, and
+// a worker reads it (load_deferred()); the sniffing then runs ahead on several threads
+// (sniff_ahead.h). One item per message, in order; errors are items too.
 #include "ingest/open_inputs.h"
 
 #include <unistd.h>  // STDIN_FILENO
