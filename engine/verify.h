@@ -29,8 +29,6 @@ struct LocalPolicy {
   std::vector<std::string> must_be_signed;  // field names that h= must cover when the message has them
   bool reject_partial_body = false;         // refuse an l= that leaves body bytes unsigned (§8.2)
   unsigned min_rsa_bits = 0;                // above the policy's own floor (RFC 8301: 1024); 0: none
-
-  bool empty() const noexcept { return must_be_signed.empty() && !reject_partial_body && min_rsa_bits == 0; }
 };
 
 struct VerifyOptions {

@@ -99,7 +99,6 @@ std::string_view read_file_head(const std::string& path, std::span<char> buffer)
 
 FileBytes read_file_into(const std::string& path, std::uint64_t expected_size, const IngestOptions& options,
                          ByteArena& arena) {
-  // One byte more than expected tells a file that grew since the walk from one that did not.
   // The arena holds small files only: a larger one gets its own buffer or mapping.
   const std::uint64_t arena_limit = std::min<std::uint64_t>(ByteArena::kLargestTake, options.mmap_threshold);
   if (options.read_mode == ReadMode::mmap || expected_size >= arena_limit) return read_file_bytes(path, options);
