@@ -187,31 +187,40 @@ bool has_quoted_from_line(std::string_view message) noexcept {
   return false;
 }
 
-std::size_t unquote_mboxrd(std::string_view message, char* out) noexcept {
-  char* const begin = out;
+namespace {
+
+// mboxrd un-quoting as the runs of message to keep, in order: fn(run) for each.
+template <class Fn>
+void for_each_unquoted_run(std::string_view message, Fn&& fn) {
   std::size_t copied = 0;
   std::size_t search = 0;
-  const auto copy = [&](std::size_t from, std::size_t to) {
-    if (to > from) std::memcpy(out, message.data() + from, to - from);
-    out += to - from;
-  };
   while (const char* hit = find(message, search, ">From ")) {
     const std::size_t k = static_cast<std::size_t>(hit - message.data());
     const std::size_t j = quoted_line_start(message, k);
     if (j != kNoPos) {
-      copy(copied, j);
+      fn(message.substr(copied, j - copied));
       copied = j + 1;  // drop the first '>' of the run
     }
     search = k + 1;
   }
-  copy(copied, message.size());
+  fn(message.substr(copied));
+}
+
+}  // namespace
+
+std::size_t unquote_mboxrd(std::string_view message, char* out) noexcept {
+  char* const begin = out;
+  for_each_unquoted_run(message, [&](std::string_view run) {
+    if (!run.empty()) std::memcpy(out, run.data(), run.size());
+    out += run.size();
+  });
   return static_cast<std::size_t>(out - begin);
 }
 
+// Appends run by run: resizing first would zero the whole message only to overwrite it.
 void unquote_mboxrd(std::string_view message, std::string& out) {
-  const std::size_t start = out.size();
-  out.resize(start + message.size());
-  out.resize(start + unquote_mboxrd(message, out.data() + start));
+  out.reserve(out.size() + message.size());
+  for_each_unquoted_run(message, [&](std::string_view run) { out.append(run); });
 }
 
 MboxFormat detect_mbox_format(std::string_view prefix, bool eof) {
