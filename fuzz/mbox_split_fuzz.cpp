@@ -72,7 +72,7 @@ void check_format(std::string_view mbox, MboxFormat format, std::size_t chunk) {
     require(in_archive || v.container == Container::mboxrd || v.bytes.empty());
     if (in_archive) require(v.bytes.data() == base + v.offset);
     last = v.offset + (in_archive ? v.bytes.size() : 0);
-    for (const RepairVariant& r : repair_variants(v.bytes, v.container, 4)) {
+    for (const RepairVariant& r : repair_variants(v.bytes, v.container, {}, 4)) {
       require(r.bytes.size() != v.bytes.size());
     }
   }

@@ -59,6 +59,26 @@ std::string rewrite(std::string_view m, const std::vector<std::size_t>& lines, u
   return out;
 }
 
+// Offset of the body: just past the first empty line (LF or CRLF), or the end when there is none.
+std::size_t body_offset(std::string_view m) {
+  for (std::size_t line = 0; line < m.size();) {
+    if (m[line] == '\n') return line + 1;
+    if (m.compare(line, 2, "\r\n") == 0) return line + 2;
+    const std::size_t end = m.find('\n', line);
+    if (end == std::string_view::npos) break;
+    line = end + 1;
+  }
+  return m.size();
+}
+
+// Keeps the line starts that lie in a part scope allows.
+std::vector<std::size_t> in_scope(std::vector<std::size_t> lines, std::string_view m, RepairScope scope) {
+  if (scope.header && scope.body) return lines;
+  const std::size_t body = body_offset(m);
+  std::erase_if(lines, [&](std::size_t k) { return k < body ? !scope.header : !scope.body; });
+  return lines;
+}
+
 std::string count_text(std::size_t n) { return std::to_string(n) + (n == 1 ? " line)" : " lines)"); }
 
 void add_variants(std::string_view m, const std::vector<std::size_t>& lines, bool remove,
@@ -73,11 +93,21 @@ void add_variants(std::string_view m, const std::vector<std::size_t>& lines, boo
   }
 }
 
-bool has_verdict(const engine::MessageResult& r, engine::Verdict v) {
+// What a repair must touch to help: the body of a signature whose body hash failed, the header
+// of one whose signature did not verify. Other failures (none today) leave both in scope.
+RepairScope failed_parts(const engine::MessageResult& r) {
+  RepairScope scope{false, false};
   for (const auto& s : r.signatures) {
-    if (s.verdict == v) return true;
+    if (s.verdict != engine::Verdict::fail) continue;
+    if (s.reason == engine::Reason::body_hash_mismatch) {
+      scope.body = true;
+    } else if (s.reason == engine::Reason::signature_mismatch) {
+      scope.header = true;
+    } else {
+      return RepairScope{};
+    }
   }
-  return false;
+  return scope;
 }
 
 // The variant helps: a signature that failed passes, and none that passed stops passing.
@@ -94,17 +124,20 @@ bool repairs(const engine::MessageResult& before, const engine::MessageResult& a
 
 }  // namespace
 
-std::vector<RepairVariant> repair_variants(std::string_view message, Container container,
+std::vector<RepairVariant> repair_variants(std::string_view message, Container container, RepairScope scope,
                                            std::size_t max_variants) {
   std::vector<RepairVariant> out;
+  if (!scope.header && !scope.body) return out;
   switch (container) {
     case Container::file:    // a message saved out of an mboxo store often keeps the quoting
     case Container::mboxo:
     case Container::mboxcl:  // mboxcl quotes like mboxo
-      add_variants(message, mboxo_quoted_lines(message), true, "mboxo >From un-quoting", max_variants, out);
+      add_variants(message, in_scope(mboxo_quoted_lines(message), message, scope), true, "mboxo >From un-quoting",
+                   max_variants, out);
       break;
     case Container::mboxrd:  // read as mboxrd, but the writer may have quoted like mboxo
-      add_variants(message, mboxrd_unquoted_lines(message), false, "mboxrd un-quoting undone", max_variants, out);
+      add_variants(message, in_scope(mboxrd_unquoted_lines(message), message, scope), false,
+                   "mboxrd un-quoting undone", max_variants, out);
       break;
     case Container::mboxcl2:  // no quoting at all
       break;
@@ -115,8 +148,8 @@ std::vector<RepairVariant> repair_variants(std::string_view message, Container c
 
 void repair_failed_signatures(engine::PipelineItem& item, engine::VerifyScratch& scratch,
                               const engine::Verifier& verifier, engine::KeyProvider& keys) {
-  if (!has_verdict(item.result, engine::Verdict::fail)) return;
-  for (RepairVariant& variant : repair_variants(item.input.bytes, item.input.container)) {
+  const RepairScope scope = failed_parts(item.result);  // nothing in scope when nothing failed
+  for (RepairVariant& variant : repair_variants(item.input.bytes, item.input.container, scope)) {
     // LIFETIME: the result's views point into *owned, which the item keeps if this variant wins.
     auto owned = std::make_shared<const std::string>(std::move(variant.bytes));
     engine::MessageResult result;

@@ -24,14 +24,22 @@ struct RepairVariant {
   std::string bytes;  // the whole repaired message
 };
 
+// The part of a message a repair may touch. Only an edit to the part whose hash failed can make
+// a signature pass: the body for a body hash mismatch, the header for a signature mismatch.
+struct RepairScope {
+  bool header = true;
+  bool body = true;
+};
+
 // Candidate repairs of message, most likely first; empty when its container changes nothing
-// recoverable. At most max_variants (all quoted lines at once, then smaller subsets when only a
-// few lines are quoted: mboxo also leaves ">From " lines that were quoted in the original alone).
+// recoverable inside scope. At most max_variants (all quoted lines at once, then smaller subsets
+// when only a few lines are quoted: mboxo also leaves ">From " lines that were quoted in the
+// original alone).
 std::vector<RepairVariant> repair_variants(std::string_view message, Container container,
-                                           std::size_t max_variants = 8);
+                                           RepairScope scope = {}, std::size_t max_variants = 8);
 
 // The pipeline's second look (engine::Reverifier): when a signature of item fails (Verdict::fail),
-// each variant is verified; the first that makes a failed signature pass, and no passing one
+// each variant that touches a part whose check failed is verified; the first that makes a failed signature pass, and no passing one
 // fail, replaces the item's bytes and result, and the note says "pass after repair: <label>".
 // LIFETIME: the item then owns the variant through input.storage; input.bytes points into it.
 void repair_failed_signatures(engine::PipelineItem& item, engine::VerifyScratch& scratch,

@@ -41,17 +41,36 @@ TEST(RepairVariants, MboxrdPutsTheQuoteBack) {
   EXPECT_EQ(v[0].label, "mboxrd un-quoting undone (2 lines)");
 }
 
+TEST(RepairVariants, ScopeKeepsOnlyLinesInTheFailedPart) {
+  // An obsolete-syntax "From :" header line quoted by an mboxo writer, and a quoted body line.
+  const std::string m = ">From : a\r\nTo: b\r\n\r\n>From body\r\n";
+  auto header = repair_variants(m, Container::mboxo, RepairScope{true, false});
+  ASSERT_EQ(header.size(), 1u);
+  EXPECT_EQ(header[0].bytes, "From : a\r\nTo: b\r\n\r\n>From body\r\n");
+  auto body = repair_variants(m, Container::mboxo, RepairScope{false, true});
+  ASSERT_EQ(body.size(), 1u);
+  EXPECT_EQ(body[0].bytes, ">From : a\r\nTo: b\r\n\r\nFrom body\r\n");
+  EXPECT_EQ(repair_variants(m, Container::mboxo).size(), 3u);  // both lines, then each alone
+  EXPECT_TRUE(repair_variants(m, Container::mboxo, RepairScope{false, false}).empty());
+  // No empty line: all of it is header.
+  EXPECT_TRUE(repair_variants("To: b\n>From x\n", Container::mboxo, RepairScope{false, true}).empty());
+}
+
 TEST(RepairVariants, NothingToRepair) {
   EXPECT_TRUE(repair_variants("From: a\n\n>From x\n", Container::mboxcl2).empty());
   EXPECT_TRUE(repair_variants("From: a\n\nplain\n", Container::mboxo).empty());
 }
 
-// Every key name gets the same Ed25519 key.
+// Every key name gets the same Ed25519 key; lookups counts the verifications.
 class OneKey final : public engine::KeyProvider {
  public:
   explicit OneKey(const engine::PrivateKey& key)
       : keys_(engine::make_key_set({"v=DKIM1; k=ed25519; p=" + key.public_key_base64()})) {}
-  engine::KeySetPtr lookup(std::string_view) override { return keys_; }
+  engine::KeySetPtr lookup(std::string_view) override {
+    ++lookups;
+    return keys_;
+  }
+  std::size_t lookups = 0;  // one per verification of a signature
 
  private:
   engine::KeySetPtr keys_;
@@ -123,6 +142,34 @@ TEST(Repair, TamperedMessageStaysFailed) {
   EXPECT_EQ(item.result.signatures[0].verdict, engine::Verdict::fail);
   EXPECT_EQ(item.result.signatures[0].reason, engine::Reason::body_hash_mismatch);
   EXPECT_EQ(item.note, "");
+}
+
+// A signature that fails on its header (the body hash matched) is not retried on body repairs:
+// they could not change its verdict, and each would cost a copy and a verification. The body
+// holds a ">From " line as written by its author, which mboxo un-quoting would change.
+TEST(Repair, HeaderFailureIsNotRetriedOnBodyRepairs) {
+  Signed s;
+  std::string message = s.sign("From: a@example.com\nSubject: quoted\n\nHello,\n>From the start.\n");
+  message.replace(message.find("Subject: quoted"), 15, "Subject: QUOTED");
+  InputMessage input;
+  input.bytes = message;
+  input.container = Container::mboxo;
+  ASSERT_EQ(repair_variants(input.bytes, input.container).size(), 1u);
+  engine::PipelineItem item = s.check(input);
+  ASSERT_EQ(item.result.signatures.size(), 1u);
+  EXPECT_EQ(item.result.signatures[0].reason, engine::Reason::signature_mismatch);
+  EXPECT_EQ(item.note, "");
+  EXPECT_EQ(s.keys.lookups, 1u);  // the verification as stored, no variant
+
+  // The same line, with the body changed instead: the variant is verified (and fails too).
+  Signed t;
+  std::string body_changed = t.sign("From: a@example.com\nSubject: quoted\n\nHello,\n>From the start.\n");
+  body_changed.replace(body_changed.find("Hello"), 5, "HELLO");
+  input.bytes = body_changed;
+  item = t.check(input);
+  EXPECT_EQ(item.result.signatures[0].reason, engine::Reason::body_hash_mismatch);
+  EXPECT_EQ(item.note, "");
+  EXPECT_EQ(t.keys.lookups, 2u);
 }
 
 // One row per message: verdict of its signature and the repair note.
