@@ -137,10 +137,17 @@ def counts_of(rows):
     return dict(collections.Counter(r["result"] for r in rows))
 
 
+def made_from_this_corpus(path, args):
+    """Whether path (a subset or a big mbox) was made after the corpus was last generated: each
+    generation makes new keys, so one made from an older corpus would no longer verify."""
+    corpus_made = os.path.getmtime(os.path.join(args.corpus, "corpus.json"))
+    return os.path.exists(path) and os.path.getmtime(path) >= corpus_made
+
+
 def subset_dir(args, rows):
     """Hard links of the first rows' files in one folder, for dkimscan on the peers' subset."""
     folder = os.path.join(args.corpus, f"subset-{len(rows)}")
-    if not os.path.isdir(folder) or len(os.listdir(folder)) != len(rows):
+    if not made_from_this_corpus(folder, args) or len(os.listdir(folder)) != len(rows):
         shutil.rmtree(folder, ignore_errors=True)
         os.makedirs(folder)
         for r in rows:
@@ -329,7 +336,7 @@ def big_mbox(args, rows, gigabytes):
             size += len(entry)
             if size >= target:
                 break
-    if not os.path.exists(path) or os.path.getsize(path) != size:
+    if not made_from_this_corpus(path, args) or os.path.getsize(path) != size:
         log(f"writing {size / 1e9:.2f} GB mbox {path}")
         with open(path + ".tmp", "wb") as f:
             left = size
