@@ -2,7 +2,8 @@
 // libFuzzer target for the mbox splitter. For each variant: the mapped reader's messages are in
 // order, inside the input and never overlapping; the streaming reader, fed in chunks of a size
 // drawn from the input, yields exactly the same items (bytes, sources, offsets, errors); mboxrd
-// un-quoting and the repair variants round-trip their quote counts. Any violation aborts.
+// un-quoting and the repair variants round-trip their quote counts, and a repair limited to the
+// header or the body changes nothing outside it. Any violation aborts.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -20,6 +21,16 @@ using namespace dkimscan::ingest;
 
 void require(bool ok) {
   if (!ok) std::abort();
+}
+
+// Where the body starts: after the first empty line (LF or CRLF), found here by searching for the
+// line break pairs rather than line by line as ingest/repair.cpp does; the end when there is none.
+std::size_t body_start(std::string_view m) {
+  if (m.starts_with("\n")) return 1;
+  if (m.starts_with("\r\n")) return 2;
+  const std::size_t lf = m.find("\n\n"), crlf = m.find("\n\r\n");
+  if (lf == std::string_view::npos && crlf == std::string_view::npos) return m.size();
+  return lf < crlf ? lf + 2 : crlf + 3;
 }
 
 class ChunkReader final : public ByteReader {
@@ -74,6 +85,16 @@ void check_format(std::string_view mbox, MboxFormat format, std::size_t chunk) {
     last = v.offset + (in_archive ? v.bytes.size() : 0);
     for (const RepairVariant& r : repair_variants(v.bytes, v.container, {}, 4)) {
       require(r.bytes.size() != v.bytes.size());
+    }
+    // A repair limited to the header keeps the body byte for byte, and one limited to the body
+    // keeps the header.
+    const std::string_view body = v.bytes.substr(body_start(v.bytes));
+    for (const RepairVariant& r : repair_variants(v.bytes, v.container, RepairScope{true, false}, 4)) {
+      require(std::string_view(r.bytes).ends_with(body));
+    }
+    const std::string_view header = v.bytes.substr(0, v.bytes.size() - body.size());
+    for (const RepairVariant& r : repair_variants(v.bytes, v.container, RepairScope{false, true}, 4)) {
+      require(std::string_view(r.bytes).starts_with(header));
     }
   }
 }
