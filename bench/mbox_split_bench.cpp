@@ -4,22 +4,23 @@
 // the whole mapped reader (split + message check, zero copy) and the streaming reader. Each
 // benchmark first checks that it finds exactly the generated number of messages.
 #include <benchmark/benchmark.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "ingest/mbox_split.h"
 #include "ingest/open_inputs.h"
+#include "tests/temp_dir.h"
 
 namespace dkimscan::ingest {
 namespace {
 
 constexpr std::size_t kArchiveBytes = 256u << 20;
 
+// The archive in memory and as a file in a temporary folder, which is removed at exit.
 struct Archive {
+  Archive();
+
+  testing::TempDir dir;
   std::string bytes;
   std::string path;
   std::size_t messages = 0;
@@ -41,19 +42,18 @@ std::string make_message(std::uint32_t& seed, std::size_t n) {
   return m;
 }
 
+Archive::Archive() {
+  std::uint32_t seed = 7;
+  while (bytes.size() < kArchiveBytes) {
+    bytes += "From sender@example.com Thu Jan  1 00:00:00 2024\n";
+    bytes += make_message(seed, messages++);
+    bytes += "\n";
+  }
+  path = dir.write("bench.mbox", bytes);
+}
+
 const Archive& archive() {
-  static const Archive a = [] {
-    Archive out;
-    std::uint32_t seed = 7;
-    while (out.bytes.size() < kArchiveBytes) {
-      out.bytes += "From sender@example.com Thu Jan  1 00:00:00 2024\n";
-      out.bytes += make_message(seed, out.messages++);
-      out.bytes += "\n";
-    }
-    out.path = (std::filesystem::temp_directory_path() / ("mbox_split_bench_" + std::to_string(::getpid()) + ".mbox")).string();
-    std::ofstream(out.path, std::ios::binary).write(out.bytes.data(), static_cast<std::streamsize>(out.bytes.size()));
-    return out;
-  }();
+  static const Archive a;
   return a;
 }
 
@@ -109,10 +109,4 @@ BENCHMARK(BM_StreamReader)->Unit(benchmark::kMillisecond);
 }  // namespace
 }  // namespace dkimscan::ingest
 
-int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  std::remove(dkimscan::ingest::archive().path.c_str());
-  return 0;
-}
+BENCHMARK_MAIN();

@@ -6,32 +6,33 @@
 // argument is how many threads may sniff (sniff_ahead.h): with one, the reader sniffs alone.
 #include <benchmark/benchmark.h>
 #include <oneapi/tbb/global_control.h>
-#include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "ingest/open_inputs.h"
+#include "tests/temp_dir.h"
 
 namespace dkimscan::ingest {
 namespace {
 
 constexpr int kFiles = 5000;
 
-// A folder of kFiles small messages under the system's temporary folder, made once per run.
-const std::string& message_folder() {
-  static const std::string folder = [] {
-    const std::string path = (std::filesystem::temp_directory_path() /
-                              ("dkimscan-walk-bench-" + std::to_string(::getpid()))).string();
-    std::filesystem::create_directories(path);
+// A folder of kFiles small messages under the system's temporary folder, made once per run and
+// removed at exit.
+struct MessageFolder {
+  MessageFolder() {
     for (int i = 0; i < kFiles; ++i) {
-      std::ofstream(path + "/" + std::to_string(100000 + i) + ".eml")
-          << "From: a@example.com\r\nTo: b@example.org\r\nSubject: " << i << "\r\n\r\nbody " << i << "\r\n";
+      const std::string n = std::to_string(i);
+      dir.write(std::to_string(100000 + i) + ".eml",
+                "From: a@example.com\r\nTo: b@example.org\r\nSubject: " + n + "\r\n\r\nbody " + n + "\r\n");
     }
-    return path;
-  }();
-  return folder;
+  }
+  testing::TempDir dir;
+};
+
+const std::string& message_folder() {
+  static const MessageFolder folder;
+  return folder.dir.path();
 }
 
 void BM_WalkAndSniffFolder(benchmark::State& state) {
@@ -55,10 +56,4 @@ BENCHMARK(BM_WalkAndSniffFolder)->Arg(1)->Arg(2)->Arg(4)->Arg(16)->UseRealTime()
 }  // namespace
 }  // namespace dkimscan::ingest
 
-int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  std::filesystem::remove_all(dkimscan::ingest::message_folder());
-  return 0;
-}
+BENCHMARK_MAIN();
