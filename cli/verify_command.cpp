@@ -93,7 +93,9 @@ ingest::IngestOptions ingest_options(const VerifyArgs& args) {
   if (!stdin_format) throw CLI::ValidationError("--stdin-format", "unknown stdin format '" + args.stdin_format + "'");
   options.stdin_format = *stdin_format;
   // The pipeline's workers read message files in parallel. With one thread there is nothing to
-  // share the reading with, and the sniff before a deferred read would be one more open() per file.
+  // share the reading with, the sniff before a deferred read would be one more open() per plain
+  // file, and even a Maildir (no sniff) measured 5% slower deferred: the reader's per-message
+  // buffer, freed and taken again by the same thread, stays in cache; the batch arenas do not.
   const unsigned threads = args.threads != 0 ? args.threads : std::max(1u, std::thread::hardware_concurrency());
   options.defer_reads = threads > 1;
   return options;
