@@ -3,7 +3,9 @@
 #include "cache/key_file.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 
@@ -90,6 +92,35 @@ TEST(KeyFile, SameNameOnSeveralLinesIsSeveralRecordsInOrder) {
   ASSERT_EQ(set->records.size(), 2u);
   EXPECT_EQ(set->records[0].status, Reason::key_revoked);
   EXPECT_EQ(set->records[1].status, Reason::ok);
+}
+
+// The keys of a file are decoded in parallel: each name must still get its own record. Each of
+// 500 names has a distinct Ed25519 key (byte i of the key is the name's number), read back raw.
+TEST(KeyFile, ManyNamesEachGetTheirOwnKey) {
+  constexpr int kNames = 500;
+  std::string text;
+  for (int i = 0; i < kNames; ++i) {
+    std::array<unsigned char, 32> raw{};
+    raw[0] = static_cast<unsigned char>(i & 0xff);
+    raw[1] = static_cast<unsigned char>(i >> 8);
+    std::array<unsigned char, 45> b64{};
+    EVP_EncodeBlock(b64.data(), raw.data(), static_cast<int>(raw.size()));
+    text += "s" + std::to_string(i) + "._domainkey.d.example v=DKIM1; k=ed25519; p=" +
+            reinterpret_cast<const char*>(b64.data()) + "\n";
+  }
+  KeyFileProvider keys;
+  keys.load_text(text, "many.zone");
+  ASSERT_EQ(keys.size(), static_cast<std::size_t>(kNames));
+  for (int i = 0; i < kNames; ++i) {
+    const auto set = keys.lookup("s" + std::to_string(i) + "._domainkey.d.example");
+    ASSERT_EQ(set->lookup, Reason::ok) << i;
+    ASSERT_EQ(set->records.size(), 1u);
+    ASSERT_EQ(set->records[0].status, Reason::ok) << i;
+    std::array<unsigned char, 32> raw{};
+    std::size_t size = raw.size();
+    ASSERT_EQ(EVP_PKEY_get_raw_public_key(set->records[0].key.get(), raw.data(), &size), 1);
+    EXPECT_EQ(raw[0] | (raw[1] << 8), i);
+  }
 }
 
 TEST(KeyFile, EarlierFileWinsForTheSameName) {
