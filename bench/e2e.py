@@ -305,6 +305,14 @@ def openssl_multi_verify(processes):
     return float(m.group(1))
 
 
+def fastest_speed(runs):
+    """The fastest rate of each kind over several `openssl speed` runs. dkimscan is timed as its
+    best of --repeat runs, so the bound it is read against is OpenSSL's best too; on a shared
+    machine a single run of `openssl speed` moved the bound by up to 25%."""
+    return {"verify_per_s": {k: max(r["verify_per_s"][k] for r in runs) for k in runs[0]["verify_per_s"]},
+            "sha256_bytes_per_s": max(r["sha256_bytes_per_s"] for r in runs)}
+
+
 def crypto_bound(meta, speed):
     """Seconds OpenSSL alone needs for the corpus on one core: every public-key check the verdicts
     require at its `openssl speed` rate, plus SHA-256 over the bytes hashed (one body hash per
@@ -372,6 +380,9 @@ def summary_table(res):
     row(f"dkimscan -j{jn['threads']}", jn)
     lines.append(f"{'crypto bound (OpenSSL, 1 core)':34} {bound['msgs_per_s']:9.0f} {bound['mb_per_s']:8.1f} "
                  f"{bound['seconds']:8.3f}   (verify {bound['verify_s']:.3f} s + SHA-256 {bound['sha256_s']:.3f} s)")
+    if len(res.get("crypto_bound_runs", [])) > 1:
+        runs = " and ".join(f"{b['msgs_per_s']:.0f}" for b in res["crypto_bound_runs"])
+        lines.append(f"{'':34} (fastest rates of 2 `openssl speed` runs, before and after dkimscan's: {runs} msgs/s alone)")
     own = lambda r: r["messages"] / r["internal_s"] if r.get("internal_s") else float("nan")
     lines += [f"{'dkimscan -j1, own timer':34} {own(j1):9.0f}   (pipeline only: no process start, no key-file load)",
               f"{'dkimscan -j' + str(jn['threads']) + ', own timer':34} {own(jn):9.0f}",
@@ -383,7 +394,7 @@ def summary_table(res):
               f"(bar: >= {0.9 * jn['threads']:.2f} = 0.9 x {jn['threads']} threads; by own timer {own(jn) / own(j1):.2f})"]
     if res.get("hardware_scaling"):
         lines.append(f"hardware ceiling:                  {res['hardware_scaling']:.2f}   (openssl speed rsa2048 verify/s, "
-                     f"-multi {jn['threads']} / one process, measured just before the runs)")
+                     f"-multi {jn['threads']} / one process, fastest of the runs before and after dkimscan's)")
     if res.get("peers"):
         sub = res["dkimscan_subset_j1"]
         lines += ["", f"peers on the first {sub['messages']} messages ({sub['bytes'] / 1e6:.1f} MB), one core each:"]
@@ -457,17 +468,29 @@ def main():
     if res["load_start"] > cores / 2:
         log(f"WARNING load average {res['load_start']:.1f} on {cores} cores: wall-clock figures will be low")
 
-    log("openssl speed (about 25 s)")
-    res["openssl_speed"] = openssl_speed()
-    res["crypto_bound"] = crypto_bound(meta, res["openssl_speed"])
-    if args.threads > 1:
-        res["openssl_multi_rsa2048_verify_per_s"] = openssl_multi_verify(args.threads)
-        res["hardware_scaling"] = (res["openssl_multi_rsa2048_verify_per_s"]
-                                   / res["openssl_speed"]["verify_per_s"]["rsa2048"])
+    # `openssl speed` runs once before and once after dkimscan's runs; the fastest rates count.
+    speed_runs, multi_runs = [], []
+
+    def measure_openssl(when):
+        log(f"openssl speed, {when} dkimscan's runs (about 25 s)")
+        speed_runs.append(openssl_speed())
+        if args.threads > 1:
+            multi_runs.append(openssl_multi_verify(args.threads))
+
+    measure_openssl("before")
     expected = counts_of(rows)
     log(f"dkimscan -j1 and -j{args.threads} on {meta['count']} messages, best of {args.repeat}")
     res["dkimscan_j1"] = run_dkimscan(args, messages, 1, expected, meta["bytes"], "corpus")
     res["dkimscan_jn"] = run_dkimscan(args, messages, args.threads, expected, meta["bytes"], "corpus")
+    measure_openssl("after")
+    res["openssl_speed_runs"] = speed_runs
+    res["crypto_bound_runs"] = [crypto_bound(meta, run) for run in speed_runs]
+    res["openssl_speed"] = fastest_speed(speed_runs)
+    res["crypto_bound"] = crypto_bound(meta, res["openssl_speed"])
+    if multi_runs:
+        res["openssl_multi_rsa2048_verify_per_s"] = max(multi_runs)
+        res["hardware_scaling"] = (res["openssl_multi_rsa2048_verify_per_s"]
+                                   / res["openssl_speed"]["verify_per_s"]["rsa2048"])
     res["fixed_cost_s"] = fixed_cost(args)
     res["fraction_of_bound"] = res["dkimscan_j1"]["msgs_per_s"] / res["crypto_bound"]["msgs_per_s"]
     res["fraction_of_bound_cpu"] = res["dkimscan_j1"]["msgs_per_cpu_s"] / res["crypto_bound"]["msgs_per_s"]
