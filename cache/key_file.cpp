@@ -3,9 +3,6 @@
 // records, RFC 6376 §6.1.2 step 3); a "#@" metadata line applies to the record line after it.
 #include "cache/key_file.h"
 
-#include <oneapi/tbb/blocked_range.h>
-#include <oneapi/tbb/parallel_for.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -126,21 +123,11 @@ void KeyFileProvider::load_text(std::string_view text, std::string_view origin) 
     }
   }
   // Names of earlier files win: a later file cannot change an answer already loaded.
-  std::vector<std::pair<const std::string, PendingName>*> fresh;
-  fresh.reserve(names.size());
-  for (auto& entry : names) {
-    if (!entries_.contains(entry.first)) fresh.push_back(&entry);
-  }
-  // Decoding the public keys is most of a load (about 10 µs per RSA key) and runs before the first
-  // message is read, so it is shared out across the threads the run may use (--threads).
-  std::vector<engine::KeySetPtr> built(fresh.size());
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, fresh.size(), 16), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t i = r.begin(); i != r.end(); ++i) built[i] = build_key_set(fresh[i]->second);
-  });
-  for (std::size_t i = 0; i < fresh.size(); ++i) {
-    PendingName& pending = fresh[i]->second;
-    entries_.emplace(fresh[i]->first, KeyFileEntry{std::move(built[i]), std::move(pending.txt_values),
-                                                   std::move(pending.meta), std::move(pending.origin)});
+  for (auto& [name, pending] : names) {
+    if (entries_.contains(name)) continue;
+    engine::KeySetPtr keys = build_key_set(pending);
+    entries_.emplace(name, KeyFileEntry{std::move(keys), std::move(pending.txt_values),
+                                        std::move(pending.meta), std::move(pending.origin)});
   }
 }
 

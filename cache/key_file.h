@@ -1,8 +1,7 @@
 // File: key_file.h
 // Keys from files instead of DNS (--keys FILE): the test corpora's keys.zone files and the
 // snapshots that --record-keys writes (format: cache/KEYFILE.md). Every line is parsed and every
-// KeySet built once at load (the keys decoded on all the threads the caller allows); lookups
-// afterwards are a hash-map read, safe from any thread.
+// KeySet built once at load; lookups afterwards are a hash-map read, safe from any thread.
 #pragma once
 
 #include <cstddef>

@@ -6,11 +6,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <thread>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <oneapi/tbb/global_control.h>
-#include <oneapi/tbb/info.h>
 
 #include "cache/key_service.h"
 #include "cli/exit_codes.h"
@@ -85,11 +84,6 @@ void add_verify_command(CLI::App& app, VerifyArgs& args) {
 
 namespace {
 
-// The threads the run may use: --threads, or every core this process may run on.
-unsigned worker_threads(const VerifyArgs& args) {
-  return args.threads != 0 ? args.threads : static_cast<unsigned>(std::max(1, tbb::info::default_concurrency()));
-}
-
 ingest::IngestOptions ingest_options(const VerifyArgs& args) {
   ingest::IngestOptions options;
   auto mbox = ingest::parse_mbox_format(args.mbox_format);
@@ -102,7 +96,8 @@ ingest::IngestOptions ingest_options(const VerifyArgs& args) {
   // share the reading with, the sniff before a deferred read would be one more open() per plain
   // file, and even a Maildir (no sniff) measured 5% slower deferred: the reader's per-message
   // buffer, freed and taken again by the same thread, stays in cache; the batch arenas do not.
-  options.defer_reads = worker_threads(args) > 1;
+  const unsigned threads = args.threads != 0 ? args.threads : std::max(1u, std::thread::hardware_concurrency());
+  options.defer_reads = threads > 1;
   return options;
 }
 
@@ -139,9 +134,6 @@ std::string describe_local_policy(const engine::LocalPolicy& local) {
 }  // namespace
 
 int run_verify(const VerifyArgs& args) {
-  // Every parallel step (decoding the key files' keys, examining files, the pipeline) stays
-  // within --threads.
-  const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, worker_threads(args));
   const engine::Verifier verifier(verify_options(args));
   const ingest::IngestOptions read_options = ingest_options(args);
   cache::KeyOptions key_options;

@@ -94,8 +94,8 @@ TEST(KeyFile, SameNameOnSeveralLinesIsSeveralRecordsInOrder) {
   EXPECT_EQ(set->records[1].status, Reason::ok);
 }
 
-// The keys of a file are decoded in parallel: each name must still get its own record. Each of
-// 500 names has a distinct Ed25519 key (byte i of the key is the name's number), read back raw.
+// Each name gets its own record however many a file holds: 500 names with distinct Ed25519 keys
+// (the key's first two bytes are the name's number), each read back raw.
 TEST(KeyFile, ManyNamesEachGetTheirOwnKey) {
   constexpr int kNames = 500;
   std::string text;
