@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/message.h"
 #include "ingest/mbox_source.h"
 #include "ingest/mbox_split.h"
 #include "ingest/repair.h"
@@ -23,14 +24,11 @@ void require(bool ok) {
   if (!ok) std::abort();
 }
 
-// Where the body starts: after the first empty line (LF or CRLF), found here by searching for the
-// line break pairs rather than line by line as ingest/repair.cpp does; the end when there is none.
+// Where the body starts, as the engine splits the message (the boundary repair scopes use).
 std::size_t body_start(std::string_view m) {
-  if (m.starts_with("\n")) return 1;
-  if (m.starts_with("\r\n")) return 2;
-  const std::size_t lf = m.find("\n\n"), crlf = m.find("\n\r\n");
-  if (lf == std::string_view::npos && crlf == std::string_view::npos) return m.size();
-  return lf < crlf ? lf + 2 : crlf + 3;
+  dkimscan::engine::ParsedMessage parsed;
+  parsed.split(m);
+  return static_cast<std::size_t>(parsed.body().data() - m.data());
 }
 
 class ChunkReader final : public ByteReader {

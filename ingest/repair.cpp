@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "engine/message.h"
 #include "ingest/find_text.h"
 
 namespace dkimscan::ingest {
@@ -59,16 +60,12 @@ std::string rewrite(std::string_view m, const std::vector<std::size_t>& lines, u
   return out;
 }
 
-// Offset of the body: just past the first empty line (LF or CRLF), or the end when there is none.
+// Offset of the body as the engine splits the message, so that the header is exactly what a
+// header hash can cover: just past the first empty line, or the end when there is none.
 std::size_t body_offset(std::string_view m) {
-  for (std::size_t line = 0; line < m.size();) {
-    if (m[line] == '\n') return line + 1;
-    if (m.compare(line, 2, "\r\n") == 0) return line + 2;
-    const std::size_t end = m.find('\n', line);
-    if (end == std::string_view::npos) break;
-    line = end + 1;
-  }
-  return m.size();
+  engine::ParsedMessage parsed;
+  parsed.split(m);
+  return static_cast<std::size_t>(parsed.body().data() - m.data());
 }
 
 // Keeps the line starts that lie in a part scope allows.
