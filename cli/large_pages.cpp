@@ -1,9 +1,9 @@
 // File: cli/large_pages.cpp
 // Asks mimalloc to back its heap with 2 MiB pages: transparent huge pages, which Debian's kernel
 // gives to regions that ask for them (madvise mode). A page fault then maps 2 MiB instead of 4 KiB.
-// Measured on the 2-core VM (bench/README.md, fourth round): -j1 over 5,000 message files 380 ->
-// 323 ms, -j2 248 -> 219 ms, the 2 GB mbox at -j2 3.47 -> 2.81 s with the same peak RSS. Page
-// faults per run fell from 2,700 or 4,230 (it depended on where early allocations landed) to 560.
+// Measured on the 2-core VM (bench/README.md, fourth round): -j1 over 5,000 message files 369 ->
+// 330 ms, -j2 287 -> 260 ms; the 2 GB mbox at -j2 is unchanged, and so is peak RSS. Page faults
+// per run fell from 2,700 or 4,230 (it depended on where early allocations landed) to 560.
 //
 // The option must be set before mimalloc maps its first segment, which happens before main() and
 // before any constructor of ours: so it is set from the executable's .preinit_array, which the
