@@ -38,7 +38,7 @@ class Mapping {
 };
 
 struct FileBytes {
-  enum class Kind : std::uint8_t { bytes, stream, error };
+  enum class Kind : std::uint8_t { bytes, stream, mbox_stream, error };
   Kind kind = Kind::error;
   // LIFETIME: bytes points into storage (the Mapping or a heap buffer), or into the caller's
   // ByteArena when storage is empty (read_file_into()).
@@ -53,8 +53,15 @@ struct FileBytes {
 //   bytes:  the whole file (mapped or read); an empty file gives empty bytes.
 //   stream: a pipe or character device, or a regular file larger than max_message_bytes that
 //           could not be mapped: read it as a stream instead (archive_reader.h).
+//   mbox_stream: an mbox archive of at least mmap_threshold bytes, unless read_mode is mmap:
+//           read it in blocks with the mbox stream reader (mbox_source.h, file_reader.h). Its
+//           messages are views into the blocks, as they would be into a mapping, but a first
+//           touch of a mapped page costs a page fault where read() only copies: on the 2-core
+//           VM, splitting a 137 MB mbox took 75-100 ms mapped and 20-30 ms read (bench/README.md).
 //   error:  unreadable (errno text in error_detail) or symlink_loop (ELOOP).
-FileBytes read_file_bytes(const std::string& path, const IngestOptions& options);
+// one_message: the caller already knows the file holds one message (read_file_into()), so it
+// never gets mbox_stream.
+FileBytes read_file_bytes(const std::string& path, const IngestOptions& options, bool one_message = false);
 
 // The regular file at path, which held expected_size bytes when it was found, read into arena
 // memory (storage stays empty: LIFETIME, the bytes live until the arena's reset()). It costs one

@@ -37,13 +37,16 @@ struct IngestOptions {
   ReadMode read_mode = ReadMode::auto_select;
   // A header line (RFC 5322 §2.1.1 says 998 octets) longer than this is line_too_long.
   std::size_t max_header_line = 64 * 1024;
-  // A message or archive entry that must be buffered (read(), stdin, compressed, mboxrd
-  // un-quoting) larger than this is too_large. Mapped files are not buffered and have no limit.
+  // A message or archive entry that must be buffered (read(), an mbox read in blocks, stdin,
+  // compressed, mboxrd un-quoting) larger than this is too_large. Mapped files have no limit.
   std::size_t max_message_bytes = 256u * 1024 * 1024;
   // Files from this size on are mapped. Unmapping costs a TLB shootdown on every core, which
   // measured at 12-20% of a one-thread run over 64 KiB-4 MB Maildir files; a read() into a fresh
-  // buffer is cheaper up to about here. mbox archives are far larger and are always mapped.
+  // buffer is cheaper up to about here. An mbox this large is read in blocks instead (file_bytes.h).
   std::size_t mmap_threshold = 4u * 1024 * 1024;
+  // The stream reader reads an mbox (a large file, stdin, an archive entry) in blocks of this
+  // size; messages point into them. Tests make it tiny so that messages straddle blocks.
+  std::size_t stream_block_bytes = 1u << 20;
   // The N of "path#N" for the first message of an mbox (1: "mbox#1" is the first message).
   unsigned mbox_index_base = 1;
   // Hand out single-message files unread (InputMessage::deferred) so that a parallel stage reads

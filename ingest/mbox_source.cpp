@@ -1,8 +1,8 @@
 // File: ingest/mbox_source.cpp
-// mbox readers. The mapped reader hands on views into the mapping (zero copy) and drops the pages
-// far behind its cursor so a multi-GB archive keeps a bounded resident set; the stream reader
-// keeps one partial message in a buffer and copies each message out. Only mboxrd un-quoting
-// copies in the mapped reader.
+// mbox readers. Both hand on views (zero copy): the mapped reader into the mapping, dropping the
+// pages far behind its cursor so a multi-GB archive keeps a bounded resident set; the stream
+// reader into the blocks it reads, each freed when its last message is done. Only mboxrd
+// un-quoting copies, and the message in progress when a block fills moves to the next block.
 #include "ingest/mbox_source.h"
 
 #include <cstring>
@@ -17,7 +17,6 @@ namespace {
 constexpr std::size_t kDetectBytes = 1u << 20;      // the prefix detect_mbox_format looks at
 constexpr std::size_t kReleaseStep = 64u << 20;     // drop mapped pages in steps of this size,
 constexpr std::size_t kReleaseLag = 64u << 20;      // this far behind the cursor
-constexpr std::size_t kChunk = 64u << 10;           // stream read size
 
 MboxFormat choose_format(const IngestOptions& options, std::string_view prefix, bool eof) {
   if (options.mbox_format != MboxFormat::auto_detect) return options.mbox_format;
@@ -35,38 +34,42 @@ Container container_of(MboxFormat format) noexcept {
   return Container::mboxo;
 }
 
+std::string too_large_detail(const IngestOptions& options) {
+  return "message larger than " + std::to_string(options.max_message_bytes) + " bytes";
+}
+
 std::string item_name(const std::string& name, std::uint64_t number) {
   return name + "#" + std::to_string(number);
 }
 
-// Fills out with the message [cut.begin, cut.end) of window. copy: the window is a reused stream
-// buffer, so the bytes must get their own storage; otherwise they share storage (zero copy)
-// unless mboxrd un-quoting must rewrite them. With options.defer_reads that rewrite is left to
-// the worker that loads the item (load_deferred()), so the serial reader does not copy.
+// Fills out with the message [cut.begin, cut.end) of window, sharing storage (zero copy) unless
+// mboxrd un-quoting must rewrite it. With options.defer_reads that rewrite is left to the worker
+// that loads the item (load_deferred()), so the serial reader does not copy. buffered: window is
+// the stream reader's, which holds no message beyond max_message_bytes (IngestOptions).
 void emit(InputMessage& out, std::string source, std::uint64_t offset, std::string_view window,
-          const MboxCut& cut, const std::shared_ptr<const void>& storage, bool copy,
+          const MboxCut& cut, const std::shared_ptr<const void>& storage, bool buffered,
           const IngestOptions& options, MboxFormat format) {
   out = InputMessage{};
   out.source = std::move(source);
   out.offset = offset;
   out.container = container_of(format);
   const std::string_view message = window.substr(cut.begin, cut.end - cut.begin);
-  if ((cut.unquote || copy) && message.size() > options.max_message_bytes) {
+  if ((cut.unquote || buffered) && message.size() > options.max_message_bytes) {
     out.error = IngestError::too_large;
-    out.error_detail = "message of " + std::to_string(message.size()) + " bytes to un-quote";
+    out.error_detail = buffered ? too_large_detail(options)
+                                : "message of " + std::to_string(message.size()) + " bytes to un-quote";
     return;
   }
-  if (cut.unquote && !copy && options.defer_reads && cut.error == IngestError::none) {
+  if (cut.unquote && options.defer_reads && cut.error == IngestError::none) {
     out.bytes = message;  // as stored; load_deferred() un-quotes and checks it
     out.storage = storage;
     out.deferred = out.unquote_pending = true;
     out.deferred_size = message.size();
     return;
   }
-  if (cut.unquote || copy) {
+  if (cut.unquote) {
     auto owned = std::make_shared<std::string>();
-    if (cut.unquote) unquote_mboxrd(message, *owned);
-    else owned->assign(message);
+    unquote_mboxrd(message, *owned);
     out.bytes = *owned;
     out.storage = std::move(owned);
   } else {
@@ -121,12 +124,12 @@ class MboxStreamSource final : public MessageSource {
  public:
   MboxStreamSource(std::string name, std::string initial, std::unique_ptr<ByteReader> reader,
                    const IngestOptions& options)
-      : name_(std::move(name)), reader_(std::move(reader)), options_(options), buffer_(std::move(initial)),
-        splitter_(MboxFormat::mboxo) {
+      : name_(std::move(name)), reader_(std::move(reader)), options_(options), splitter_(MboxFormat::mboxo) {
+    start_block(std::max(options.stream_block_bytes, initial.size()), initial);
     if (options.mbox_format == MboxFormat::auto_detect) {
-      while (buffer_.size() < kDetectBytes && !eof_) fill();
+      while (size_ < kDetectBytes && !eof_) fill();
     }
-    splitter_ = MboxSplitter(choose_format(options, buffer_, eof_));
+    splitter_ = MboxSplitter(choose_format(options, window(), eof_));
   }
 
   bool next(InputMessage& out) override {
@@ -136,30 +139,46 @@ class MboxStreamSource final : public MessageSource {
         continue;
       }
       MboxCut cut;
-      const CutStatus status = splitter_.cut(buffer_, at_, eof_, cut);
+      const CutStatus status = splitter_.cut(window(), at_, eof_, cut);
       if (status == CutStatus::end) return report_failure(out);
       if (status == CutStatus::message) {
-        emit(out, item_name(name_, options_.mbox_index_base + count_++), base_ + cut.begin, buffer_, cut,
-             nullptr, true, options_, splitter_.format());
-        if (failed_ != IngestError::none && cut.next == buffer_.size()) mark_failure(out);
+        emit(out, item_name(name_, options_.mbox_index_base + count_++), base_ + cut.begin, window(), cut,
+             block_owner_, true, options_, splitter_.format());
+        if (failed_ != IngestError::none && cut.next == size_) mark_failure(out);
         at_ = cut.next;
         return true;
       }
-      if (buffer_.size() - at_ > options_.max_message_bytes) return start_discarding(out);
+      if (size_ - at_ > options_.max_message_bytes) return start_discarding(out);
       fill();
     }
   }
 
  private:
+  std::string_view window() const noexcept { return {block_, size_}; }
+
+  // A fresh block that starts with carried (the message in progress), with room for capacity bytes.
+  void start_block(std::size_t capacity, std::string_view carried) {
+    capacity = std::max<std::size_t>(capacity, 1);
+    auto fresh = std::make_shared_for_overwrite<char[]>(capacity);
+    if (!carried.empty()) std::memcpy(fresh.get(), carried.data(), carried.size());
+    block_ = fresh.get();
+    block_owner_ = std::move(fresh);
+    capacity_ = capacity;
+    size_ = carried.size();
+  }
+
+  // Reads on into the block. A full block is left to the messages that point into it: the
+  // message in progress moves to a new one, twice its size if it fills a whole block.
   void fill() {
-    if (at_ > 0) {  // keep only the message in progress
-      buffer_.erase(0, at_);
+    if (size_ == capacity_) {
+      const std::string_view carried = window().substr(at_);
+      if (discarding_) discard_from_ -= at_;
       base_ += at_;
       at_ = 0;
+      start_block(std::max(options_.stream_block_bytes, 2 * carried.size()), carried);
     }
-    if (!chunk_) chunk_ = std::make_unique<char[]>(kChunk);
-    const long n = reader_->read(chunk_.get(), kChunk);
-    if (n > 0) buffer_.append(chunk_.get(), static_cast<std::size_t>(n));
+    const long n = reader_->read(block_ + size_, capacity_ - size_);
+    if (n > 0) size_ += static_cast<std::size_t>(n);
     if (n <= 0) eof_ = true;
     if (n < 0) {
       failed_ = reader_->error();
@@ -178,7 +197,7 @@ class MboxStreamSource final : public MessageSource {
     if (failed_ == IngestError::none || failure_reported_) return false;
     out = InputMessage{};
     out.source = name_;
-    out.offset = base_ + buffer_.size();
+    out.offset = base_ + size_;
     mark_failure(out);
     return true;
   }
@@ -186,10 +205,10 @@ class MboxStreamSource final : public MessageSource {
   bool start_discarding(InputMessage& out) {
     out = InputMessage{};
     out.source = item_name(name_, options_.mbox_index_base + count_++);
-    const void* nl = std::memchr(buffer_.data() + at_, '\n', buffer_.size() - at_);
-    out.offset = base_ + (nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - buffer_.data()) + 1 : at_);
+    const void* nl = std::memchr(block_ + at_, '\n', size_ - at_);
+    out.offset = base_ + (nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - block_) + 1 : at_);
     out.error = IngestError::too_large;
-    out.error_detail = "message larger than " + std::to_string(options_.max_message_bytes) + " bytes";
+    out.error_detail = too_large_detail(options_);
     discarding_ = true;
     discard_from_ = at_ + 1;
     splitter_.reset();
@@ -197,32 +216,34 @@ class MboxStreamSource final : public MessageSource {
   }
 
   // Skips the too-large message: searches for the next From_ line keeping only a few bytes of
-  // context (the empty line before it) in the buffer.
+  // context (the empty line before it) to carry into the next block.
   void skip_to_boundary() {
-    const std::size_t p = find_from_line(buffer_, discard_from_);
+    const std::size_t p = find_from_line(window(), discard_from_);
     if (p != kNoPos || eof_) {
-      at_ = p != kNoPos ? p : buffer_.size();
+      at_ = p != kNoPos ? p : size_;
       discarding_ = false;
       return;
     }
     constexpr std::size_t kKeep = 8;  // "\n\r\nFrom" straddling the next read
-    const std::size_t keep = std::min(buffer_.size(), kKeep);
-    const std::size_t drop = buffer_.size() - keep;
-    buffer_.erase(0, drop);
-    base_ += drop;
-    at_ = 0;
-    discard_from_ = keep >= 5 ? keep - 4 : 1;  // positions before it were searched already
+    const std::size_t keep = std::min(size_ - at_, kKeep);
+    at_ = size_ - keep;
+    discard_from_ = at_ + (keep >= 5 ? keep - 4 : 1);  // positions before it were searched already
     fill();
   }
 
   std::string name_;
   std::unique_ptr<ByteReader> reader_;
   IngestOptions options_;
-  std::string buffer_;
-  std::unique_ptr<char[]> chunk_;  // read() target, appended to buffer_
+  // LIFETIME: the messages handed on point into block_ and share block_owner_; reads only append
+  // behind them, and a full block is replaced, never reused, so their bytes stay put until the
+  // last of them is done.
+  char* block_ = nullptr;
+  std::shared_ptr<const void> block_owner_;
+  std::size_t capacity_ = 0;
+  std::size_t size_ = 0;      // bytes read into block_
   MboxSplitter splitter_;
-  std::size_t at_ = 0;        // the current From_ line in buffer_
-  std::uint64_t base_ = 0;    // stream offset of buffer_[0]
+  std::size_t at_ = 0;        // the current From_ line in block_
+  std::uint64_t base_ = 0;    // stream offset of block_[0]
   std::uint64_t count_ = 0;
   bool eof_ = false;
   bool discarding_ = false;

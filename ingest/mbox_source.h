@@ -1,7 +1,8 @@
 // File: ingest/mbox_source.h
 // The two mbox readers: over a whole mapped (or read) file, handing on views into it; and over a
-// stream (a compressed file, a pipe), buffering at most one message at a time. Both cut with the
-// same MboxSplitter, so they give the same messages, and both name the N-th message "name#N".
+// stream (a large mbox file, a compressed file, a pipe), handing on views into the blocks it
+// reads. Both cut with the same MboxSplitter, so they give the same messages, and both name the
+// N-th message "name#N".
 #pragma once
 
 #include <memory>
@@ -18,8 +19,10 @@ namespace dkimscan::ingest {
 // detected from the first MiB when that is auto_detect.
 std::unique_ptr<MessageSource> open_mbox_view(std::string name, FileBytes bytes, const IngestOptions& options);
 
-// initial: bytes already read from reader (they start with a From_ line). Memory stays bounded by
-// one message (max_message_bytes, beyond which a message becomes a too_large item and is skipped).
+// initial: bytes already read from reader (they start with a From_ line). The stream is read in
+// blocks of options.stream_block_bytes; LIFETIME: each message's storage keeps its block alive.
+// Memory is the blocks that messages still in flight point into, plus the message in progress,
+// at most max_message_bytes (beyond which it becomes a too_large item and is skipped).
 std::unique_ptr<MessageSource> open_mbox_stream(std::string name, std::string initial,
                                                 std::unique_ptr<ByteReader> reader,
                                                 const IngestOptions& options);

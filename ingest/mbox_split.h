@@ -1,6 +1,6 @@
 // File: ingest/mbox_split.h
 // Splitting an mbox archive into messages (RFC 4155 and the mboxo/mboxrd/mboxcl/mboxcl2 family),
-// over a window of bytes that is either the whole file (a mapping) or a growing stream buffer:
+// over a window of bytes that is either the whole file (a mapping) or a block of a stream:
 // the splitter says need_more until the window holds the whole next message. Boundaries are
 // found with memmem/memchr over the window, never line by line.
 #pragma once

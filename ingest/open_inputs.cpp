@@ -10,6 +10,7 @@
 
 #include "ingest/archive_source.h"
 #include "ingest/file_bytes.h"
+#include "ingest/file_reader.h"
 #include "ingest/mbox_source.h"
 #include "ingest/mbox_split.h"
 #include "ingest/message_check.h"
@@ -90,6 +91,11 @@ class InputsSource final : public MessageSource {
       case FileBytes::Kind::stream:  // a pipe, or too large to buffer and not mappable
         current_ = open_archive_path(std::move(item.path), options_);
         return false;
+      case FileBytes::Kind::mbox_stream: {  // a large mbox: read in blocks
+        auto reader = std::make_unique<FileReader>(item.path);
+        current_ = open_mbox_stream(std::move(item.path), "", std::move(reader), options_);
+        return false;
+      }
       case FileBytes::Kind::bytes:
         break;
     }
@@ -151,6 +157,7 @@ void load_deferred(InputMessage& item, const IngestOptions& options, ByteArena& 
       set_error_item(item, std::move(path), bytes.error, std::move(bytes.error_detail));
       return;
     case FileBytes::Kind::stream:  // beyond the buffering limit and not mappable
+    case FileBytes::Kind::mbox_stream:  // never for one message (read_file_into)
       set_error_item(item, std::move(path), IngestError::too_large, "message too large to read");
       return;
     case FileBytes::Kind::bytes:

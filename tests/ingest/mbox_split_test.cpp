@@ -270,11 +270,37 @@ TEST(MboxSplit, StreamInTinyChunksGivesWhatTheViewGives) {
   for (const std::string& mbox : {mboxo_lf(), to_crlf(mboxo_lf()), cl + mboxo_lf(),
                                   std::string("From x\nFrom: a@b\n\n>>From q\n\n")}) {
     auto view = split_view(mbox);
-    for (std::size_t chunk : {1u, 2u, 3u, 7u, 64u, 100000u}) {
-      SCOPED_TRACE(chunk);
-      expect_same(split_stream(mbox, chunk), view);
+    // Blocks of 8 and 32 bytes make every message straddle blocks, and make some outgrow one.
+    for (std::size_t block : {std::size_t{8}, std::size_t{32}, std::size_t{1} << 20}) {
+      IngestOptions options;
+      options.stream_block_bytes = block;
+      for (std::size_t chunk : {1u, 2u, 3u, 7u, 64u, 100000u}) {
+        SCOPED_TRACE(::testing::Message() << "block " << block << " chunk " << chunk);
+        expect_same(split_stream(mbox, chunk, options), view);
+      }
     }
   }
+}
+
+// The stream reader hands on views into the blocks it read, not copies, and a message keeps its
+// block alive after the reader has moved on to the next block (and after the reader is gone).
+TEST(MboxSplit, StreamMessagesPointIntoBlocksThatOutliveTheReader) {
+  const std::string mbox = mboxo_lf();  // 280 bytes: messages 1 and 2 lie in the first 256
+  IngestOptions options;
+  options.stream_block_bytes = 256;
+  options.mbox_format = MboxFormat::mboxo;  // detection would read the whole archive into one block
+  std::vector<InputMessage> items;
+  {
+    auto source = open_mbox_stream("m", "", std::make_unique<StringReader>(mbox, 100000), options);
+    items = drain(*source);
+  }
+  expect_same(items, split_view(mbox));
+  ASSERT_EQ(items.size(), 3u);
+  ASSERT_NE(items[0].storage, nullptr);
+  EXPECT_EQ(items[0].storage, items[1].storage);
+  EXPECT_EQ(static_cast<std::uint64_t>(items[1].bytes.data() - items[0].bytes.data()),
+            items[1].offset - items[0].offset);  // where they lie in the archive: no copy
+  EXPECT_NE(items[2].storage, items[0].storage);  // the third straddled the end: the next block
 }
 
 TEST(MboxSplit, StreamSkipsAMessageLargerThanTheLimit) {
@@ -282,11 +308,14 @@ TEST(MboxSplit, StreamSkipsAMessageLargerThanTheLimit) {
   const std::string mbox = "From a\n" + kM1 + "\nFrom b\n" + big + "\nFrom c\n" + kM2 + "\n";
   IngestOptions options;
   options.max_message_bytes = 1000;
-  for (std::size_t chunk : {1u, 13u, 4096u}) {
+  for (std::size_t block : {std::size_t{16}, std::size_t{700}, std::size_t{1} << 20}) for (std::size_t chunk : {1u, 13u, 4096u}) {
+    SCOPED_TRACE(::testing::Message() << "block " << block << " chunk " << chunk);
+    options.stream_block_bytes = block;
     auto items = split_stream(mbox, chunk, options);
     ASSERT_EQ(items.size(), 3u);
     EXPECT_EQ(items[0].bytes, kM1);
     EXPECT_EQ(items[1].error, IngestError::too_large);
+    EXPECT_EQ(items[1].error_detail, "message larger than 1000 bytes");
     EXPECT_EQ(items[1].source, "m#2");
     EXPECT_EQ(items[1].offset, mbox.find("From: a@b"));
     EXPECT_EQ(items[2].bytes, kM2);

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ingest/file_reader.h"
+#include "ingest/mbox_source.h"
 #include "ingest_test_util.h"
 
 namespace dkimscan::ingest {
@@ -38,6 +40,65 @@ TEST(OpenInputs, MmapAndReadPathsGiveIdenticalBytes) {
     ASSERT_EQ(items.size(), 1u);
     EXPECT_EQ(items[0].bytes, msg) << static_cast<int>(mode);
   }
+}
+
+// A large mbox is read in blocks (FileBytes::Kind::mbox_stream) unless mmap is asked for; both
+// give the same items. The thresholds are lowered so that a small archive takes each path.
+TEST(OpenInputs, LargeMboxGivesTheSameItemsReadInBlocksAsMapped) {
+  TempDir dir;
+  std::vector<std::string> messages;
+  for (int i = 0; i < 20; ++i) {
+    const std::string quoted = i % 2 == 1 ? ">From quoted\n" : "";  // odd ones need un-quoting
+    messages.push_back(make_message("m" + std::to_string(i), quoted + "body " + std::to_string(i) + "\n"));
+  }
+  const std::string path = dir.write("big.mbox", testing::write_mbox(messages, MboxFormat::mboxrd));
+  IngestOptions options;
+  options.mmap_threshold = 64;
+  options.stream_block_bytes = 256;  // smaller than the archive: messages straddle blocks
+  options.mbox_format = MboxFormat::mboxrd;  // detection would read the first MiB into one block
+  IngestOptions mapped = options;
+  mapped.read_mode = ReadMode::mmap;
+  const auto blocks = read_all({path}, options);
+  const auto whole = read_all({path}, mapped);
+  ASSERT_EQ(blocks.size(), messages.size());
+  ASSERT_EQ(whole.size(), messages.size());
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(blocks[i].bytes, whole[i].bytes);
+    EXPECT_EQ(blocks[i].bytes, messages[i]);  // un-quoted
+    EXPECT_EQ(blocks[i].source, whole[i].source);
+    EXPECT_EQ(blocks[i].offset, whole[i].offset);
+    EXPECT_EQ(blocks[i].error, IngestError::none);
+  }
+  // Messages 0 and 18 need no un-quoting, so both are views: into one mapping, or into two blocks.
+  EXPECT_EQ(whole[0].storage, whole[18].storage);
+  EXPECT_NE(blocks[0].storage, blocks[18].storage);
+  // The same with deferred un-quoting, as at -j2: the views into the blocks are un-quoted later.
+  options.defer_reads = true;
+  ByteArena arena;
+  auto deferred = read_all({path}, options);
+  ASSERT_EQ(deferred.size(), messages.size());
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    EXPECT_EQ(deferred[i].unquote_pending, i % 2 == 1) << i;
+    load_deferred(deferred[i], options, arena);
+    EXPECT_EQ(deferred[i].bytes, messages[i]) << i;
+  }
+}
+
+// The reader under the block path reports a file that cannot be opened as a read error, which the
+// stream reader turns into an item.
+TEST(OpenInputs, FileReaderOfAMissingFileFailsWithTheErrnoText) {
+  TempDir dir;
+  FileReader reader(dir / "gone.mbox");
+  char buffer[16];
+  EXPECT_EQ(reader.read(buffer, sizeof buffer), -1);
+  EXPECT_EQ(reader.error(), IngestError::unreadable);
+  EXPECT_EQ(reader.error_detail(), "No such file or directory");
+  auto source = open_mbox_stream("gone.mbox", "", std::make_unique<FileReader>(dir / "gone.mbox"), {});
+  auto items = testing::drain(*source);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].source, "gone.mbox");
+  EXPECT_EQ(items[0].error, IngestError::unreadable);
 }
 
 TEST(OpenInputs, FolderIsWalkedRecursivelyInSortedOrderSkippingHiddenEntries) {
