@@ -2,8 +2,9 @@
 // libFuzzer target for the mbox splitter. For each variant: the mapped reader's messages are in
 // order, inside the input and never overlapping; the streaming reader, fed in chunks of a size
 // drawn from the input, yields exactly the same items (bytes, sources, offsets, errors); mboxrd
-// un-quoting and the repair variants round-trip their quote counts, and a repair limited to the
-// header or the body changes nothing outside it. Any violation aborts.
+// un-quoting in place gives what a copy gives; un-quoting and the repair variants round-trip
+// their quote counts, and a repair limited to the header or the body changes nothing outside it.
+// Any violation aborts.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -114,6 +115,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string unquoted;
   unquote_mboxrd(mbox, unquoted);
   require(unquoted.size() <= mbox.size());
+  std::string in_place = mbox;  // the stream reader un-quotes in its block
+  in_place.resize(unquote_mboxrd(in_place, in_place.data()));
+  require(in_place == unquoted);
   require(has_quoted_from_line(mbox) == (unquoted.size() != mbox.size()));
   return 0;
 }

@@ -42,13 +42,15 @@ std::string item_name(const std::string& name, std::uint64_t number) {
   return name + "#" + std::to_string(number);
 }
 
-// Fills out with the message [cut.begin, cut.end) of window, sharing storage (zero copy) unless
-// mboxrd un-quoting must rewrite it. With options.defer_reads that rewrite is left to the worker
-// that loads the item (load_deferred()), so the serial reader does not copy. buffered: window is
-// the stream reader's, which holds no message beyond max_message_bytes (IngestOptions).
+// Fills out with the message [cut.begin, cut.end) of window, sharing storage (zero copy). mboxrd
+// un-quoting rewrites it: in place when the window is a block of the stream reader (block, which
+// holds no message beyond max_message_bytes: IngestOptions), otherwise into a copy. With
+// options.defer_reads the un-quoting is left to the worker that loads the item (load_deferred()),
+// so the serial reader does not make that pass.
 void emit(InputMessage& out, std::string source, std::uint64_t offset, std::string_view window,
-          const MboxCut& cut, const std::shared_ptr<const void>& storage, bool buffered,
+          const MboxCut& cut, const std::shared_ptr<const void>& storage, char* block,
           const IngestOptions& options, MboxFormat format) {
+  const bool buffered = block != nullptr;
   out = InputMessage{};
   out.source = std::move(source);
   out.offset = offset;
@@ -67,7 +69,11 @@ void emit(InputMessage& out, std::string source, std::uint64_t offset, std::stri
     out.deferred_size = message.size();
     return;
   }
-  if (cut.unquote) {
+  if (cut.unquote && buffered) {
+    // The block's bytes of this message are its alone (the reader only appends after them).
+    out.bytes = std::string_view(block + cut.begin, unquote_mboxrd(message, block + cut.begin));
+    out.storage = storage;
+  } else if (cut.unquote) {
     auto owned = std::make_shared<std::string>();
     unquote_mboxrd(message, *owned);
     out.bytes = *owned;
@@ -96,7 +102,7 @@ class MboxViewSource final : public MessageSource {
     MboxCut cut;
     if (splitter_.cut(file_.bytes, at_, true, cut) != CutStatus::message) return false;
     emit(out, item_name(name_, options_.mbox_index_base + count_++), cut.begin, file_.bytes, cut,
-         file_.storage, false, options_, splitter_.format());
+         file_.storage, nullptr, options_, splitter_.format());
     at_ = cut.next;
     release_behind(cut.begin);
     return true;
@@ -143,7 +149,7 @@ class MboxStreamSource final : public MessageSource {
       if (status == CutStatus::end) return report_failure(out);
       if (status == CutStatus::message) {
         emit(out, item_name(name_, options_.mbox_index_base + count_++), base_ + cut.begin, window(), cut,
-             block_owner_, true, options_, splitter_.format());
+             block_owner_, block_, options_, splitter_.format());
         if (failed_ != IngestError::none && cut.next == size_) mark_failure(out);
         at_ = cut.next;
         return true;

@@ -208,10 +208,12 @@ void for_each_unquoted_run(std::string_view message, Fn&& fn) {
 
 }  // namespace
 
+// In place (out == message.data()) each run moves left, onto bytes already passed: the search
+// only reads beyond the last run found, and back to the start of that run's line.
 std::size_t unquote_mboxrd(std::string_view message, char* out) noexcept {
   char* const begin = out;
   for_each_unquoted_run(message, [&](std::string_view run) {
-    if (!run.empty()) std::memcpy(out, run.data(), run.size());
+    if (!run.empty()) std::memmove(out, run.data(), run.size());
     out += run.size();
   });
   return static_cast<std::size_t>(out - begin);

@@ -67,7 +67,7 @@ bool has_quoted_from_line(std::string_view message) noexcept;
 // mboxrd un-quoting: one '>' removed from every line matching ">+From ". Appends to out.
 void unquote_mboxrd(std::string_view message, std::string& out);
 // The same into out, which has room for message.size() bytes (un-quoting never adds any); the
-// count written.
+// count written. out may be message.data(): the message is then un-quoted in place.
 std::size_t unquote_mboxrd(std::string_view message, char* out) noexcept;
 
 // True when bytes starts like an mbox archive: a "From " line.

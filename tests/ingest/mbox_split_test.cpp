@@ -134,6 +134,27 @@ TEST(MboxSplit, MboxrdIsUnquotedAndDetected) {
   EXPECT_EQ(items[0].bytes, "From: a@b\n\nFrom one\n>From two\n>>From three\n > From no\n");
 }
 
+// The stream reader un-quotes in its block, in place; the result is what a copy gives, including
+// where a quoted line follows another on the same line of text or right after it.
+TEST(MboxSplit, UnquotingInPlaceGivesWhatACopyGives) {
+  for (std::string message : {std::string(">From a >From b\n>>From c\n>From\n>From d"),
+                              std::string("x\n>From a\n>From b\n\n>>>>From e\n"), std::string(">From ")}) {
+    std::string copy;
+    unquote_mboxrd(message, copy);
+    const std::size_t n = unquote_mboxrd(message, message.data());
+    EXPECT_EQ(message.substr(0, n), copy);
+  }
+  const std::string mbox = "From x\nFrom: a@b\n\n>From one\n>>From two\n\nFrom y\nFrom: c@d\n\n>From 3\n\n";
+  IngestOptions options;
+  options.mbox_format = MboxFormat::mboxrd;
+  auto items = split_stream(mbox, 7, options);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].bytes, "From: a@b\n\nFrom one\n>From two\n");
+  EXPECT_EQ(items[1].bytes, "From: c@d\n\nFrom 3\n");
+  EXPECT_EQ(items[1].storage, items[0].storage);  // both in the one block: no copy
+  EXPECT_EQ(items[1].offset, mbox.find("From: c@d"));
+}
+
 TEST(MboxSplit, ExplicitMboxoLeavesQuotesAlone) {
   const std::string mbox = "From x\nFrom: a@b\n\n>>From two\n\n";
   IngestOptions options;
