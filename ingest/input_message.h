@@ -46,8 +46,11 @@ struct InputMessage {
   // before its bytes are final; deferred_size is then what the batching counts. Two cases:
   //  - unquote_pending false: bytes have not been read; source is the file's path.
   //  - unquote_pending true: bytes are an mboxrd message as stored, its ">From " lines still quoted.
+  //    writable: they lie in memory that is this item's alone to rewrite (a block of the mbox
+  //    stream reader, not a read-only mapping), so they are un-quoted in place.
   bool deferred = false;
   bool unquote_pending = false;
+  bool writable = false;
   std::uint64_t deferred_size = 0;
 };
 

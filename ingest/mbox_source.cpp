@@ -46,7 +46,7 @@ std::string item_name(const std::string& name, std::uint64_t number) {
 // un-quoting rewrites it: in place when the window is a block of the stream reader (block, which
 // holds no message beyond max_message_bytes: IngestOptions), otherwise into a copy. With
 // options.defer_reads the un-quoting is left to the worker that loads the item (load_deferred()),
-// so the serial reader does not make that pass.
+// so the serial reader does not make that pass; in a block, the worker too un-quotes in place.
 void emit(InputMessage& out, std::string source, std::uint64_t offset, std::string_view window,
           const MboxCut& cut, const std::shared_ptr<const void>& storage, char* block,
           const IngestOptions& options, MboxFormat format) {
@@ -65,6 +65,7 @@ void emit(InputMessage& out, std::string source, std::uint64_t offset, std::stri
   if (cut.unquote && options.defer_reads && cut.error == IngestError::none) {
     out.bytes = message;  // as stored; load_deferred() un-quotes and checks it
     out.storage = storage;
+    out.writable = buffered;  // in place, in the block
     out.deferred = out.unquote_pending = true;
     out.deferred_size = message.size();
     return;

@@ -136,7 +136,11 @@ class InputsSource final : public MessageSource {
 void load_deferred(InputMessage& item, const IngestOptions& options, ByteArena& arena) {
   if (!item.deferred) return;
   if (item.unquote_pending) {  // an mboxrd message as stored: un-quote it into its own bytes
-    if (item.bytes.size() <= ByteArena::kLargestTake) {
+    if (item.writable) {
+      // SAFETY: the block was allocated writable and only this item points into these bytes.
+      char* const data = const_cast<char*>(item.bytes.data());
+      item.bytes = std::string_view(data, unquote_mboxrd(item.bytes, data));
+    } else if (item.bytes.size() <= ByteArena::kLargestTake) {
       const std::span<char> room = arena.take(item.bytes.size());  // un-quoting only removes bytes
       item.bytes = std::string_view(room.data(), unquote_mboxrd(item.bytes, room.data()));
       item.storage.reset();  // the mbox mapping: the un-quoted copy no longer points into it

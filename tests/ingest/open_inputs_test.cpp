@@ -73,15 +73,23 @@ TEST(OpenInputs, LargeMboxGivesTheSameItemsReadInBlocksAsMapped) {
   // Messages 0 and 18 need no un-quoting, so both are views: into one mapping, or into two blocks.
   EXPECT_EQ(whole[0].storage, whole[18].storage);
   EXPECT_NE(blocks[0].storage, blocks[18].storage);
-  // The same with deferred un-quoting, as at -j2: the views into the blocks are un-quoted later.
-  options.defer_reads = true;
-  ByteArena arena;
-  auto deferred = read_all({path}, options);
-  ASSERT_EQ(deferred.size(), messages.size());
-  for (std::size_t i = 0; i < messages.size(); ++i) {
-    EXPECT_EQ(deferred[i].unquote_pending, i % 2 == 1) << i;
-    load_deferred(deferred[i], options, arena);
-    EXPECT_EQ(deferred[i].bytes, messages[i]) << i;
+  // The same with deferred un-quoting, as at -j2: a worker un-quotes later, in place in a block,
+  // into a copy from a read-only mapping.
+  for (IngestOptions* o : {&options, &mapped}) {
+    o->defer_reads = true;
+    const bool in_blocks = o == &options;
+    ByteArena arena;
+    auto deferred = read_all({path}, *o);
+    ASSERT_EQ(deferred.size(), messages.size());
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      SCOPED_TRACE(::testing::Message() << "blocks " << in_blocks << " message " << i);
+      EXPECT_EQ(deferred[i].unquote_pending, i % 2 == 1);
+      EXPECT_EQ(deferred[i].writable, in_blocks && i % 2 == 1);
+      const char* stored_at = deferred[i].bytes.data();
+      load_deferred(deferred[i], *o, arena);
+      EXPECT_EQ(deferred[i].bytes, messages[i]);
+      EXPECT_EQ(deferred[i].bytes.data() == stored_at, in_blocks || i % 2 == 0);  // in place, or copied
+    }
   }
 }
 
