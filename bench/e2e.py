@@ -2,7 +2,7 @@
 """End-to-end benchmark of dkimscan verify (called by bench/e2e.sh; Python stdlib only).
 
 In one run on one generated corpus: dkimscan with 1 thread and with all threads (messages/s,
-MB/s, scaling), the crypto bound from `openssl speed` measured in the same run combined with the
+MB/s, scaling), over the corpus's files and over the same messages as one mbox, the crypto bound from `openssl speed` measured in the same run combined with the
 corpus's own mix, the Debian peers (dkimpy, Mail::DKIM, opendkim) on a subset next to dkimscan on
 that same subset, and peak memory (also on a multi-GB mbox made of the corpus). Every run's
 verdict counts are checked against the corpus's expected.jsonl before its time is reported.
@@ -326,17 +326,35 @@ def crypto_bound(meta, speed):
 # ---------------------------------------------------------------------------------------------
 # A multi-GB mbox made of the corpus (peak memory on a big archive)
 
-def big_mbox(args, rows, gigabytes):
-    """corpus/big-<N>g.mbox: the corpus's messages repeated as mboxrd entries up to N GB. Returns
-    its path, size and expected verdict counts."""
+def mbox_entries(args, rows):
+    """The corpus's messages as mboxrd entries (bytes, expected result), in corpus order."""
     generate = load_generator()
-    target = int(gigabytes * 1e9)
-    path = os.path.join(args.corpus, f"big-{gigabytes:g}g.mbox")
     entries = []
     for r in rows:
         with open(os.path.join(args.corpus, r["file"]), "rb") as f:
             data = f.read()
         entries.append((generate.mbox_entry(data, generate.envelope_sender(data)), r["result"]))
+    return entries
+
+
+def corpus_mbox(args, rows):
+    """corpus/corpus-once.mbox: every message of the corpus once, as an mboxrd archive, for the
+    runs over the same messages read from one archive."""
+    path = os.path.join(args.corpus, "corpus-once.mbox")
+    if not made_from_this_corpus(path, args):
+        with open(path + ".tmp", "wb") as f:
+            for entry, _ in mbox_entries(args, rows):
+                f.write(entry)
+        os.replace(path + ".tmp", path)
+    return path
+
+
+def big_mbox(args, rows, gigabytes):
+    """corpus/big-<N>g.mbox: the corpus's messages repeated as mboxrd entries up to N GB. Returns
+    its path, size and expected verdict counts."""
+    target = int(gigabytes * 1e9)
+    path = os.path.join(args.corpus, f"big-{gigabytes:g}g.mbox")
+    entries = mbox_entries(args, rows)
     counts, size = collections.Counter(), 0
     while size < target:
         for entry, result in entries:
@@ -392,6 +410,15 @@ def summary_table(res):
                   f"{res['fraction_of_bound_cpu']:.2f}, by dkimscan's own timer {own(j1) / bound['msgs_per_s']:.2f})",
               f"scaling -j{jn['threads']} / -j1:                 {res['scaling']:.2f}   "
               f"(bar: >= {0.9 * jn['threads']:.2f} = 0.9 x {jn['threads']} threads; by own timer {own(jn) / own(j1):.2f})"]
+    if res.get("dkimscan_mbox_j1"):
+        m1, mn = res["dkimscan_mbox_j1"], res["dkimscan_mbox_jn"]
+        lines += ["", "the same messages as one mboxrd archive:"]
+        row("dkimscan -j1, mbox", m1)
+        row(f"dkimscan -j{mn['threads']}, mbox", mn)
+        lines += [f"single thread / crypto bound:      {m1['msgs_per_s'] / bound['msgs_per_s']:.2f}   (by CPU time "
+                  f"{m1['msgs_per_cpu_s'] / bound['msgs_per_s']:.2f}, by own timer {own(m1) / bound['msgs_per_s']:.2f})",
+                  f"scaling -j{mn['threads']} / -j1:                 {mn['msgs_per_s'] / m1['msgs_per_s']:.2f}   "
+                  f"(by own timer {own(mn) / own(m1):.2f})"]
     if res.get("hardware_scaling"):
         lines.append(f"hardware ceiling:                  {res['hardware_scaling']:.2f}   (openssl speed rsa2048 verify/s, "
                      f"-multi {jn['threads']} / one process, fastest of the runs before and after dkimscan's)")
@@ -420,8 +447,8 @@ def write_results(res, folder):
     with open(os.path.join(folder, "results.json"), "w") as f:
         json.dump(res, f, indent=1, sort_keys=True)
         f.write("\n")
-    runs = [res["dkimscan_j1"], res["dkimscan_jn"], res.get("dkimscan_subset_j1"), *res.get("peers", []),
-            res.get("big_mbox")]
+    runs = [res["dkimscan_j1"], res["dkimscan_jn"], res.get("dkimscan_mbox_j1"), res.get("dkimscan_mbox_jn"),
+            res.get("dkimscan_subset_j1"), *res.get("peers", []), res.get("big_mbox")]
     fields = ["tool", "threads", "corpus", "messages", "bytes", "wall_s", "user_s", "sys_s", "max_rss_kb",
               "peak_rss_anon_kb", "peak_rss_file_kb", "msgs_per_s", "mb_per_s", "msgs_per_cpu_s"]
     with open(os.path.join(folder, "raw.csv"), "w", newline="") as f:
@@ -447,6 +474,8 @@ def main():
     p.add_argument("--repeat", type=int, default=3, help="timed dkimscan runs; the best is reported")
     p.add_argument("--peer-subset", type=int, default=1000, help="messages the peers verify (0: skip peers)")
     p.add_argument("--mbox-gb", type=float, default=2.0, help="size of the big-mbox memory run (0: skip)")
+    p.add_argument("--no-mbox-runs", dest="mbox_runs", action="store_false",
+                   help="skip -j1 and -jN over the same messages as one mbox archive")
     p.add_argument("--no-check", dest="check", action="store_false", help="warn instead of stopping on wrong verdicts")
     p.add_argument("--out", help="results folder (default bench/results/<date>-<host>)")
     args = p.parse_args()
@@ -482,6 +511,11 @@ def main():
     log(f"dkimscan -j1 and -j{args.threads} on {meta['count']} messages, best of {args.repeat}")
     res["dkimscan_j1"] = run_dkimscan(args, messages, 1, expected, meta["bytes"], "corpus")
     res["dkimscan_jn"] = run_dkimscan(args, messages, args.threads, expected, meta["bytes"], "corpus")
+    if args.mbox_runs:
+        mbox = corpus_mbox(args, rows)
+        log(f"dkimscan -j1 and -j{args.threads} on the same messages as one mbox, best of {args.repeat}")
+        res["dkimscan_mbox_j1"] = run_dkimscan(args, mbox, 1, expected, meta["bytes"], "corpus-mbox")
+        res["dkimscan_mbox_jn"] = run_dkimscan(args, mbox, args.threads, expected, meta["bytes"], "corpus-mbox")
     measure_openssl("after")
     res["openssl_speed_runs"] = speed_runs
     res["crypto_bound_runs"] = [crypto_bound(meta, run) for run in speed_runs]
