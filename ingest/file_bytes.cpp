@@ -5,8 +5,6 @@
 // views into the blocks, and read() measured 3-4x cheaper than first touches of mapped pages.
 #include "ingest/file_bytes.h"
 
-#include "ingest/mbox_split.h"
-
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -16,6 +14,8 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+
+#include "ingest/mbox_split.h"
 
 namespace dkimscan::ingest {
 

@@ -1,8 +1,9 @@
 // File: ingest/mbox_source.cpp
 // mbox readers. Both hand on views (zero copy): the mapped reader into the mapping, dropping the
 // pages far behind its cursor so a multi-GB archive keeps a bounded resident set; the stream
-// reader into the blocks it reads, each freed when its last message is done. Only mboxrd
-// un-quoting copies, and the message in progress when a block fills moves to the next block.
+// reader into the blocks it reads, each freed when its last message is done. Copies are few:
+// mboxrd un-quoting of a mapped archive (a block is rewritten in place), and the message in
+// progress when a block fills, which moves to the next block.
 #include "ingest/mbox_source.h"
 
 #include <cstring>
