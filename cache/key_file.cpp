@@ -4,8 +4,8 @@
 #include "cache/key_file.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "engine/whole_file.h"
 
 namespace dkimscan::cache {
 namespace {
@@ -92,12 +92,10 @@ void KeyFileProvider::load_file(const std::string& path) {
   if (std::filesystem::is_directory(path, ignored)) {
     throw KeyFileError(path + ": is a folder; --keys takes key files (cache/KEYFILE.md)");
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw KeyFileError(path + ": cannot open the key file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw KeyFileError(path + ": cannot read the key file");
-  load_text(text.str(), path);
+  std::string reason;
+  const std::optional<std::string> text = engine::read_whole_file(path, reason);
+  if (!text) throw KeyFileError(path + ": cannot read the key file: " + reason);
+  load_text(*text, path);
 }
 
 void KeyFileProvider::load_text(std::string_view text, std::string_view origin) {

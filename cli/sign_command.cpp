@@ -7,12 +7,12 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "cli/exit_codes.h"
 #include "cli/time_arg.h"
 #include "engine/key_provider.h"
 #include "engine/sign.h"
+#include "engine/whole_file.h"
 
 namespace dkimscan::cli {
 namespace fs = std::filesystem;
@@ -58,11 +58,10 @@ void add_keygen_command(CLI::App& app, KeygenArgs& args) {
 namespace {
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  std::string reason;
+  std::optional<std::string> text = read_whole_file(path, reason);
+  if (!text) throw std::runtime_error("cannot read " + path + ": " + reason);
+  return std::move(*text);
 }
 
 Canon parse_canon(std::string_view text, std::string_view what) {

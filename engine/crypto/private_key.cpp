@@ -10,8 +10,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include <fstream>
-#include <sstream>
+#include "engine/whole_file.h"
 
 namespace dkimscan::engine {
 namespace {
@@ -53,12 +52,11 @@ PrivateKey PrivateKey::from_pem(std::string_view pem) {
 }
 
 PrivateKey PrivateKey::load_pem_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open key file " + path);
-  std::stringstream text;
-  text << in.rdbuf();
+  std::string reason;
+  const std::optional<std::string> text = read_whole_file(path, reason);
+  if (!text) throw std::runtime_error("cannot read key file " + path + ": " + reason);
   try {
-    return from_pem(text.str());
+    return from_pem(*text);
   } catch (const std::runtime_error& e) {
     throw std::runtime_error(path + ": " + e.what());
   }
