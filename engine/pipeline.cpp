@@ -136,6 +136,15 @@ struct StageClock {  // adds the time since construction to a counter
   ~StageClock() { total.fetch_add(nanoseconds_since(began), std::memory_order_relaxed); }
 };
 
+// Marks the end of a node body with a release that run_pipeline() acquires after wait_for_all().
+// TBB already orders every body before wait_for_all() returns, but inside Debian's uninstrumented
+// libtbb, where ThreadSanitizer cannot see it: without this, freeing the batches at the end looked
+// like a race with a worker's last read of them. One atomic add per batch and node.
+struct BodyDone {
+  std::atomic<std::uint64_t>& count;
+  ~BodyDone() { count.fetch_add(1, std::memory_order_release); }
+};
+
 }  // namespace
 
 PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifier, KeyProvider& keys,
@@ -149,10 +158,12 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
   PipelineStats stats;
   std::uint64_t sequence = 0, batches = 0;
   std::atomic<std::int64_t> read_ns{0}, verify_ns{0}, emit_ns{0};
+  std::atomic<std::uint64_t> bodies_done{0};  // see BodyDone
   const auto start = Clock::now();
   flow::graph graph;
 
   flow::input_node<Batch*> read(graph, [&](tbb::flow_control& control) -> Batch* {
+    BodyDone done{bodies_done};
     StageClock clock{read_ns};
     Batch* batch = pool.take();
     batch->size = 0;
@@ -182,6 +193,7 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
   flow::limiter_node<Batch*> tokens(graph, 4 * threads + options.lookahead_batches);
 
   flow::async_node<Batch*, Batch*> await_keys(graph, flow::unlimited, [&](Batch* batch, KeyGateway& gateway) {
+    BodyDone done{bodies_done};  // touches the counter only: by then the batch may have moved on
     gateway.reserve_wait();  // released by the waiter when the batch moves on
     if (options.load) {  // reading deferred by ingest happens here, in parallel
       StageClock clock{read_ns};
@@ -195,6 +207,7 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
   });
 
   flow::function_node<Batch*, Batch*> verify(graph, flow::unlimited, [&](Batch* batch) {
+    BodyDone done{bodies_done};
     StageClock clock{verify_ns};
     VerifyScratch& local = scratch.local();
     for (std::size_t i = 0; i < batch->size; ++i) {
@@ -218,6 +231,7 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
   flow::sequencer_node<Batch*> in_order(graph, [](Batch* batch) { return batch->index; });
 
   flow::function_node<Batch*, flow::continue_msg> emit(graph, flow::serial, [&](Batch* batch) {
+    BodyDone done{bodies_done};
     StageClock clock{emit_ns};
     for (std::size_t i = 0; i < batch->size; ++i) {
       stats.bytes += batch->items[i].input.bytes.size();
@@ -237,6 +251,7 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
   flow::make_edge(emit, tokens.decrementer());
   read.activate();
   graph.wait_for_all();
+  (void)bodies_done.load(std::memory_order_acquire);  // see BodyDone; before the batches are freed
 
   stats.seconds = nanoseconds_since(start) / 1e9;
   stats.read_seconds = read_ns.load() / 1e9;
