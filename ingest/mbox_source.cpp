@@ -176,14 +176,18 @@ class MboxStreamSource final : public MessageSource {
   }
 
   // Reads on into the block. A full block is left to the messages that point into it: the
-  // message in progress moves to a new one, twice its size if it fills a whole block.
+  // message in progress moves to a new one, twice its size if it fills a whole block. Past
+  // max_message_bytes it grows by one block at a time: enough to see that it is too large.
   void fill() {
     if (size_ == capacity_) {
       const std::string_view carried = window().substr(at_);
       if (discarding_) discard_from_ -= at_;
       base_ += at_;
       at_ = 0;
-      start_block(std::max(options_.stream_block_bytes, 2 * carried.size()), carried);
+      const std::size_t block = std::max<std::size_t>(options_.stream_block_bytes, 1);
+      std::size_t capacity = std::max(block, std::min(2 * carried.size(), options_.max_message_bytes + block));
+      if (capacity <= carried.size()) capacity = carried.size() + block;  // always room to read into
+      start_block(capacity, carried);
     }
     const long n = reader_->read(block_ + size_, capacity_ - size_);
     if (n > 0) size_ += static_cast<std::size_t>(n);
