@@ -13,6 +13,8 @@
 #include <span>
 #include <vector>
 
+#include "ingest/prefault.h"
+
 namespace dkimscan::ingest {
 
 class ByteArena {
@@ -32,7 +34,10 @@ class ByteArena {
     // A fresh arena starts a block even for size 0: the span's pointer is never null, because
     // memcpy and friends may not be passed null even for zero bytes.
     if (cursor_ == nullptr || left_ < size) {  // the rest of this block is left unused
-      if (next_ == blocks_.size()) blocks_.push_back(std::make_unique_for_overwrite<char[]>(kBlockBytes));
+      if (next_ == blocks_.size()) {
+        blocks_.push_back(std::make_unique_for_overwrite<char[]>(kBlockBytes));
+        prefault_for_write(blocks_.back().get(), kBlockBytes);
+      }
       cursor_ = blocks_[next_++].get();
       left_ = kBlockBytes;
     }

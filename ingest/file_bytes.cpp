@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "ingest/mbox_split.h"
+#include "ingest/prefault.h"
 
 namespace dkimscan::ingest {
 
@@ -71,6 +72,7 @@ ssize_t read_until_full(int fd, char* data, std::size_t size) noexcept {
 FileBytes read_exact(int fd, std::size_t size) {
   // One allocation for the bytes and the reference count, and no zeroing of bytes read over anyway.
   std::shared_ptr<char[]> buffer = std::make_shared_for_overwrite<char[]>(size == 0 ? 1 : size);
+  prefault_for_write(buffer.get(), size);
   const ssize_t got = read_until_full(fd, buffer.get(), size);
   if (got < 0) return errno_bytes(errno);
   FileBytes out;

@@ -10,6 +10,7 @@
 
 #include "ingest/mbox_split.h"
 #include "ingest/message_check.h"
+#include "ingest/prefault.h"
 
 namespace dkimscan::ingest {
 
@@ -168,6 +169,7 @@ class MboxStreamSource final : public MessageSource {
   void start_block(std::size_t capacity, std::string_view carried) {
     capacity = std::max<std::size_t>(capacity, 1);
     auto fresh = std::make_shared_for_overwrite<char[]>(capacity);
+    prefault_for_write(fresh.get(), capacity);
     if (!carried.empty()) std::memcpy(fresh.get(), carried.data(), carried.size());
     block_ = fresh.get();
     block_owner_ = std::move(fresh);
