@@ -1,6 +1,7 @@
 // File: cli/report_writer.cpp
 // The text and JSON Lines renderings of verification results. Each line is formatted into one
-// fmt::memory_buffer (no allocation for typical lines) and written with a single fwrite.
+// fmt::memory_buffer, kept from item to item (no allocation once it has held the longest line),
+// and written with a single fwrite. Items arrive one at a time (the pipeline's serial emit).
 #include "cli/report_writer.h"
 
 #include <fmt/format.h>
@@ -38,7 +39,8 @@ class TextWriter final : public ReportWriter {
   using ReportWriter::ReportWriter;
 
   void write_item(const PipelineItem& item) override {
-    fmt::memory_buffer line;
+    fmt::memory_buffer& line = line_;
+    line.clear();
     auto out = std::back_inserter(line);
     if (item.input.error != ingest::IngestError::none) {
       fmt::format_to(out, "{:<9} {}  error: {} ({})\n", "error", item.input.source,
@@ -82,6 +84,9 @@ class TextWriter final : public ReportWriter {
     if (!info.key_stats_text.empty()) fmt::format_to(out, "keys:       {}\n", info.key_stats_text);
     write({text.data(), text.size()});
   }
+
+ private:
+  fmt::memory_buffer line_;  // the item being written; its capacity stays for the next
 };
 
 class JsonLinesWriter final : public ReportWriter {
@@ -89,7 +94,8 @@ class JsonLinesWriter final : public ReportWriter {
   using ReportWriter::ReportWriter;
 
   void write_item(const PipelineItem& item) override {
-    fmt::memory_buffer line;
+    fmt::memory_buffer& line = line_;
+    line.clear();
     auto out = std::back_inserter(line);
     fmt::format_to(out, "{{\"type\":\"message\",\"seq\":{},\"source\":", item.sequence);
     append_json_string(line, item.input.source);
@@ -163,6 +169,8 @@ class JsonLinesWriter final : public ReportWriter {
     }
     line.push_back('}');
   }
+
+  fmt::memory_buffer line_;  // the item being written; its capacity stays for the next
 };
 
 }  // namespace

@@ -25,8 +25,12 @@ bool is_dir(const std::string& path) {
 }
 
 std::string join(const std::string& dir, const std::string& name) {
-  if (!dir.empty() && dir.back() == '/') return dir + name;
-  return dir + "/" + name;
+  std::string path;  // one allocation per path: `dir + "/" + name` made two
+  path.reserve(dir.size() + 1 + name.size());
+  path.append(dir);
+  if (path.empty() || path.back() != '/') path.push_back('/');
+  path.append(name);
+  return path;
 }
 
 bool set_error(WalkItem& out, const std::string& path, IngestError error, std::string detail) {
