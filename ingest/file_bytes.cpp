@@ -14,6 +14,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include "ingest/mbox_split.h"
 #include "ingest/prefault.h"
@@ -56,7 +57,12 @@ FileBytes try_map(int fd, std::size_t size) {
 }
 
 // Reads from fd until size bytes or the end of the file: the count read, or -1 with errno set.
-ssize_t read_until_full(int fd, char* data, std::size_t size) noexcept {
+// With expected (the size stat() gave), a read that comes back short with exactly that many bytes
+// in is taken as the end: the file is as large as stat() said, and did not grow into the byte
+// beyond, which the caller asked for to tell. That saves the read() that would only return 0:
+// one system call per message file. Any other short read reads on to the end, as before.
+ssize_t read_until_full(int fd, char* data, std::size_t size,
+                        std::size_t expected = std::numeric_limits<std::size_t>::max()) noexcept {
   std::size_t got = 0;
   while (got < size) {
     const ssize_t n = ::read(fd, data + got, size - got);
@@ -64,6 +70,7 @@ ssize_t read_until_full(int fd, char* data, std::size_t size) noexcept {
     if (n < 0) return -1;
     if (n == 0) break;
     got += static_cast<std::size_t>(n);
+    if (got == expected && got < size) break;
   }
   return static_cast<ssize_t>(got);
 }
@@ -120,7 +127,7 @@ FileBytes read_file_into(const std::string& path, std::uint64_t expected_size, c
   Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (fd.fd < 0) return errno_bytes(errno);
   const std::span<char> room = arena.take(static_cast<std::size_t>(expected_size) + 1);
-  const ssize_t got = read_until_full(fd.fd, room.data(), room.size());
+  const ssize_t got = read_until_full(fd.fd, room.data(), room.size(), static_cast<std::size_t>(expected_size));
   if (got < 0) {
     const int err = errno;
     return err == EISDIR ? error_bytes(IngestError::unreadable, "is a directory") : errno_bytes(err);
