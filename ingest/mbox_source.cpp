@@ -6,6 +6,7 @@
 // progress when a block fills, which moves to the next block.
 #include "ingest/mbox_source.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "ingest/mbox_split.h"
@@ -169,7 +170,9 @@ class MboxStreamSource final : public MessageSource {
   void start_block(std::size_t capacity, std::string_view carried) {
     capacity = std::max<std::size_t>(capacity, 1);
     auto fresh = std::make_shared_for_overwrite<char[]>(capacity);
-    prefault_for_write(fresh.get(), capacity);
+    // What the copy and the next read will write; not the rest of a block grown for one large
+    // message, which may end well before the block does and should not count in RSS.
+    prefault_for_write(fresh.get(), std::min(capacity, carried.size() + options_.stream_block_bytes));
     if (!carried.empty()) std::memcpy(fresh.get(), carried.data(), carried.size());
     block_ = fresh.get();
     block_owner_ = std::move(fresh);
