@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "cli/json_text.h"
+#include "engine/authentication_results.h"
 #include "engine/algorithms.h"
 #include "engine/verdict.h"
 
@@ -89,9 +90,21 @@ class TextWriter final : public ReportWriter {
   fmt::memory_buffer line_;  // the item being written; its capacity stays for the next
 };
 
+// An item's Authentication-Results value: its DKIM results (with the repair note, if any, as a
+// comment), or "none" when it could not be read as a message.
+void append_item_authres(std::string& out, std::string_view authserv_id, const PipelineItem& item) {
+  if (item.input.error != ingest::IngestError::none) {
+    const std::string why =
+        fmt::format("unreadable, {}: {}", ingest::ingest_error_code(item.input.error), item.input.error_detail);
+    eng::append_authentication_results_unreadable(out, authserv_id, why);
+    return;
+  }
+  eng::append_authentication_results(out, authserv_id, item.result, item.note);
+}
+
 class JsonLinesWriter final : public ReportWriter {
  public:
-  using ReportWriter::ReportWriter;
+  JsonLinesWriter(std::FILE* out, std::string authserv_id) : ReportWriter(out), authserv_id_(std::move(authserv_id)) {}
 
   void write_item(const PipelineItem& item) override {
     fmt::memory_buffer& line = line_;
@@ -119,7 +132,11 @@ class JsonLinesWriter final : public ReportWriter {
     }
     fmt::format_to(out, ",\"signatures\":[");
     for (std::size_t i = 0; i < item.result.signatures.size(); ++i) append_signature(line, i, item.result.signatures[i]);
-    fmt::format_to(out, "]}}\n");
+    fmt::format_to(out, "],\"authentication_results\":");
+    authres_.clear();
+    append_item_authres(authres_, authserv_id_, item);
+    append_json_string(line, authres_);
+    fmt::format_to(out, "}}\n");
     write({line.data(), line.size()});
   }
 
@@ -171,12 +188,40 @@ class JsonLinesWriter final : public ReportWriter {
   }
 
   fmt::memory_buffer line_;  // the item being written; its capacity stays for the next
+  std::string authserv_id_;
+  std::string authres_;  // the item's Authentication-Results value, kept like line_
+};
+
+// One line per message: the source, a tab, and the Authentication-Results field (RFC 8601), so
+// that a scorer can pair them up, or cut -f2- them into the messages' headers. No summary.
+class AuthResWriter final : public ReportWriter {
+ public:
+  AuthResWriter(std::FILE* out, std::string authserv_id) : ReportWriter(out), authserv_id_(std::move(authserv_id)) {}
+
+  void write_item(const PipelineItem& item) override {
+    authres_.clear();
+    for (char c : item.input.source) authres_ += (c == '\t' || c == '\n' || c == '\r') ? ' ' : c;
+    authres_ += "\tAuthentication-Results: ";
+    append_item_authres(authres_, authserv_id_, item);
+    authres_ += '\n';
+    write(authres_);
+  }
+
+  void write_summary(const RunInfo&) override {}  // the exit code and --format jsonl say the rest
+
+ private:
+  std::string authserv_id_;
+  std::string authres_;  // the line being written; its capacity stays for the next
 };
 
 }  // namespace
 
-std::unique_ptr<ReportWriter> ReportWriter::create(OutputFormat format, std::FILE* out) {
-  if (format == OutputFormat::jsonl) return std::unique_ptr<ReportWriter>(new JsonLinesWriter(out));
+std::unique_ptr<ReportWriter> ReportWriter::create(OutputFormat format, std::FILE* out, std::string authserv_id) {
+  switch (format) {
+    case OutputFormat::jsonl: return std::unique_ptr<ReportWriter>(new JsonLinesWriter(out, std::move(authserv_id)));
+    case OutputFormat::authres: return std::unique_ptr<ReportWriter>(new AuthResWriter(out, std::move(authserv_id)));
+    case OutputFormat::text: break;
+  }
   return std::unique_ptr<ReportWriter>(new TextWriter(out));
 }
 

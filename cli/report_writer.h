@@ -1,9 +1,10 @@
 // File: cli/report_writer.h
-// The two output formats of `dkimscan verify`, as pipeline sinks. Both are documented in the
-// README ("Output formats") and stable: fields are only ever added.
-//   text:  one line per message, then a summary block.
-//   jsonl: one {"type":"message",...} object per message in input order, then one
-//          {"type":"summary",...} object.
+// The output formats of `dkimscan verify`, as pipeline sinks. All are documented in the README
+// ("Output formats") and stable: fields are only ever added.
+//   text:    one line per message, then a summary block.
+//   jsonl:   one {"type":"message",...} object per message in input order, then one
+//            {"type":"summary",...} object.
+//   authres: one line per message, "<source> TAB Authentication-Results: <value>" (RFC 8601).
 #pragma once
 
 #include <cstdio>
@@ -15,7 +16,7 @@
 
 namespace dkimscan::cli {
 
-enum class OutputFormat { text, jsonl };
+enum class OutputFormat { text, jsonl, authres };
 
 struct RunInfo {  // what the summary reports beyond the counts
   engine::PipelineStats pipeline;
@@ -27,7 +28,8 @@ struct RunInfo {  // what the summary reports beyond the counts
 
 class ReportWriter : public engine::ResultSink {
  public:
-  static std::unique_ptr<ReportWriter> create(OutputFormat format, std::FILE* out);
+  // authserv_id names the checker in Authentication-Results (jsonl and authres).
+  static std::unique_ptr<ReportWriter> create(OutputFormat format, std::FILE* out, std::string authserv_id);
 
   void emit(const engine::PipelineItem& item) override;
   virtual void write_summary(const RunInfo& info) = 0;

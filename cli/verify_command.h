@@ -15,6 +15,7 @@ struct VerifyArgs {
   std::vector<std::string> paths;
   std::vector<std::string> key_files;
   std::string format = "text";
+  std::string authserv_id;  // Authentication-Results' authserv-id; empty: this host's name
   bool legacy = false;
   std::optional<std::string> at;
   std::size_t max_signatures = 16;

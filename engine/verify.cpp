@@ -165,6 +165,9 @@ void copy_facts(const Signature& sig, SignatureResult& result) noexcept {
   result.algorithm = sig.algorithm_text;
   result.canonicalization = sig.canon_text;
   result.body_length = sig.body_length;
+  result.b_value = sig.field != nullptr && sig.b_value_end > sig.b_value_begin
+                       ? sig.field->value.substr(sig.b_value_begin, sig.b_value_end - sig.b_value_begin)
+                       : std::string_view{};
 }
 
 std::string_view trim(std::string_view text) noexcept {

@@ -44,6 +44,7 @@ struct SignatureResult {
   Verdict verdict = Verdict::none;
   Reason reason = Reason::ok;
   std::string_view domain, selector, auid, algorithm, canonicalization;
+  std::string_view b_value;                  // b= as written, FWS included (header.b, RFC 6008)
   unsigned key_bits = 0;
   bool key_testing = false;                  // the key record says t=y
   std::optional<std::uint64_t> body_length;  // l=

@@ -161,3 +161,47 @@ TEST(Sample, OutputIsByteIdenticalWithOneThreadAndMany) {
 }
 
 }  // namespace
+
+// --format authres: one line per message, in the order of --format jsonl, each the message's
+// source, a tab and its Authentication-Results field; the field's dkim= results are the
+// signatures' results, and the jsonl "authentication_results" member is the same value.
+TEST(Sample, AuthenticationResultsMatchTheJsonResults) {
+  const std::string args = " --authserv-id mx.example.net --keys " + (kSample / "keys.zone").string() + " " +
+                           (kSample / "messages").string();
+  int exit_code = 0;
+  const std::string authres = run(std::string(DKIMSCAN_BINARY) + " verify --format authres" + args, exit_code);
+  EXPECT_EQ(exit_code, 1);
+  const std::string jsonl = run(std::string(DKIMSCAN_BINARY) + " verify --format jsonl" + args, exit_code);
+
+  std::vector<std::string> lines;
+  std::istringstream authres_lines(authres);
+  for (std::string line; std::getline(authres_lines, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 100u);  // no summary in this format
+
+  std::size_t i = 0;
+  std::istringstream json_lines(jsonl);
+  for (std::string line; std::getline(json_lines, line);) {
+    auto object = nlohmann::json::parse(line);
+    if (object["type"] != "message") continue;
+    ASSERT_LT(i, lines.size());
+    const std::string& row = lines[i++];
+    const std::size_t tab = row.find('\t');
+    ASSERT_NE(tab, std::string::npos) << row;
+    EXPECT_EQ(row.substr(0, tab), object["source"].get<std::string>());
+    const std::string prefix = "Authentication-Results: ";
+    ASSERT_EQ(row.compare(tab + 1, prefix.size(), prefix), 0) << row;
+    const std::string value = row.substr(tab + 1 + prefix.size());
+    EXPECT_EQ(value, object["authentication_results"].get<std::string>());
+    ASSERT_EQ(value.rfind("mx.example.net; ", 0), 0u) << value;
+
+    std::string expected;  // the dkim= results, in signature order
+    for (const auto& sig : object["signatures"]) expected += "dkim=" + sig["result"].get<std::string>() + ";";
+    if (object["signatures"].empty()) expected = "dkim=none;";
+    std::string found;
+    for (std::size_t at = value.find("dkim="); at != std::string::npos; at = value.find("dkim=", at + 1)) {
+      found += value.substr(at, value.find_first_of(" ;", at) - at) + ";";
+    }
+    EXPECT_EQ(found, expected) << value;
+  }
+  EXPECT_EQ(i, 100u);
+}
