@@ -33,6 +33,7 @@ void add_verify_command(CLI::App& app, VerifyArgs& args) {
       "Examples:\n"
       "  dkimscan verify --keys datasets/sample/keys.zone datasets/sample/messages\n"
       "  dkimscan verify --format jsonl --keys keys.zone ~/Maildir > results.jsonl\n"
+      "  dkimscan verify --format authres --authserv-id mx.example.net --keys keys.zone mail/\n"
       "  dkimscan verify --legacy --at 2012-06-01 --keys old-keys.zone archive.mbox\n"
       "  dkimscan verify --must-be-signed Subject,To --min-rsa-bits 2048 --keys keys.zone mail/\n\n"
       "Exit codes: 0 all passed or unsigned; 1 some message did not verify (fail, permerror,\n"
