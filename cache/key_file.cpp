@@ -1,5 +1,5 @@
 // File: key_file.cpp
-// Loads key files into ready KeySets. Lines of one name gather into one answer (several TXT
+// Loads key files; each name's KeySet is built on its first lookup. Lines of one name gather into one answer (several TXT
 // records, RFC 6376 §6.1.2 step 3); a "#@" metadata line applies to the record line after it.
 #include "cache/key_file.h"
 
@@ -32,24 +32,6 @@ void merge_meta(KeyLineMeta& into, const KeyLineMeta& from) {
   if (!from.detail.empty()) into.detail = from.detail;
 }
 
-engine::KeySetPtr build_key_set(const PendingName& name) {
-  switch (name.kind) {
-    case KeyLineKind::nxdomain:
-      // RFC 6376 §6.1.2 step 2: no key record → permerror (key_not_found).
-      return engine::make_key_set_error(engine::Reason::key_not_found,
-                                        name.meta.detail.empty() ? "NXDOMAIN" : name.meta.detail);
-    case KeyLineKind::tempfail: {
-      // RFC 6376 §6.1.2 step 2: a temporary DNS failure → temperror.
-      const engine::Reason reason = name.meta.reason == engine::Reason::key_dns_timeout
-                                        ? engine::Reason::key_dns_timeout
-                                        : engine::Reason::key_dns_servfail;
-      return engine::make_key_set_error(reason, name.tempfail_text);
-    }
-    default:
-      return engine::make_key_set(name.txt_values);
-  }
-}
-
 // Adds one parsed line to its name; throws on a conflict between the name's lines.
 void add_line(KeyLine& line, KeyLineMeta& next_meta, std::string_view origin, std::size_t line_no,
               std::unordered_map<std::string, PendingName>& names) {
@@ -76,6 +58,27 @@ void add_line(KeyLine& line, KeyLineMeta& next_meta, std::string_view origin, st
 }
 
 }  // namespace
+
+const engine::KeySetPtr& KeyFileEntry::keys() const {
+  std::call_once(built_, [this] {
+    switch (kind) {
+      case KeyLineKind::nxdomain:
+        // RFC 6376 §6.1.2 step 2: no key record → permerror (key_not_found).
+        keys_ = engine::make_key_set_error(engine::Reason::key_not_found, meta.detail.empty() ? "NXDOMAIN" : meta.detail);
+        break;
+      case KeyLineKind::tempfail: {
+        // RFC 6376 §6.1.2 step 2: a temporary DNS failure → temperror.
+        const engine::Reason reason = meta.reason == engine::Reason::key_dns_timeout ? engine::Reason::key_dns_timeout
+                                                                                     : engine::Reason::key_dns_servfail;
+        keys_ = engine::make_key_set_error(reason, tempfail_text);
+        break;
+      }
+      default:
+        keys_ = engine::make_key_set(txt_values);
+    }
+  });
+  return keys_;
+}
 
 KeyFileProvider::KeyFileProvider()
     : absent_(engine::make_key_set_error(engine::Reason::key_not_found,
@@ -122,10 +125,14 @@ void KeyFileProvider::load_text(std::string_view text, std::string_view origin) 
   }
   // Names of earlier files win: a later file cannot change an answer already loaded.
   for (auto& [name, pending] : names) {
-    if (entries_.contains(name)) continue;
-    engine::KeySetPtr keys = build_key_set(pending);
-    entries_.emplace(name, KeyFileEntry{std::move(keys), std::move(pending.txt_values),
-                                        std::move(pending.meta), std::move(pending.origin)});
+    auto [it, inserted] = entries_.try_emplace(name);
+    if (!inserted) continue;
+    KeyFileEntry& entry = it->second;  // built in place: its once_flag cannot move
+    entry.kind = pending.kind;
+    entry.txt_values = std::move(pending.txt_values);
+    entry.tempfail_text = std::move(pending.tempfail_text);
+    entry.meta = std::move(pending.meta);
+    entry.origin = std::move(pending.origin);
   }
 }
 
@@ -141,7 +148,7 @@ const KeyFileEntry* KeyFileProvider::find(std::string_view name) const noexcept 
 
 engine::KeySetPtr KeyFileProvider::lookup(std::string_view name) {
   const KeyFileEntry* entry = find(name);
-  return entry ? entry->keys : absent_;
+  return entry ? entry->keys() : absent_;
 }
 
 }  // namespace dkimscan::cache

@@ -1,11 +1,14 @@
 // File: key_file.h
 // Keys from files instead of DNS (--keys FILE): the test corpora's keys.zone files and the
-// snapshots that --record-keys writes (format: cache/KEYFILE.md). Every line is parsed and every
-// KeySet built once at load; lookups afterwards are a hash-map read, safe from any thread.
+// snapshots that --record-keys writes (format: cache/KEYFILE.md). Every line is parsed at load;
+// a name's KeySet (the decoded public keys) is built on its first lookup, once, on whichever
+// thread asks: a snapshot of years of mail holds far more keys than one run uses, and decoding
+// them all cost a second and 250 MB for 100,000 keys. Lookups are safe from any thread.
 #pragma once
 
 #include <cstddef>
 #include <functional>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -25,10 +28,18 @@ class KeyFileError : public std::runtime_error {
 
 // What the files say about one name.
 struct KeyFileEntry {
-  engine::KeySetPtr keys;  // never null
+  KeyLineKind kind = KeyLineKind::record;  // record, nxdomain or tempfail
   std::vector<std::string> txt_values;  // the TXT values as written (escapes undone), for snapshots
+  std::string tempfail_text;            // the text of a !TEMPFAIL line
   KeyLineMeta meta;        // snapshot metadata (ttl, queried, server, detail); empty in plain files
   std::string origin;      // "path:line" of the name's first line
+
+  // The answer the lines give, built on the first call (never null). Safe from any thread.
+  const engine::KeySetPtr& keys() const;
+
+ private:
+  mutable std::once_flag built_;
+  mutable engine::KeySetPtr keys_;
 };
 
 // Hash for names that accepts std::string_view without building a std::string.

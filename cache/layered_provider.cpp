@@ -22,7 +22,7 @@ engine::KeySetPtr LayeredProvider::from_files(std::string_view raw_name) {
   const KeyFileEntry* entry = files_ ? files_->find(name) : nullptr;
   if (entry == nullptr && below_) return nullptr;
   file_answers_.add();
-  const engine::KeySetPtr& keys = entry ? entry->keys : absent_;
+  const engine::KeySetPtr& keys = entry ? entry->keys() : absent_;
   if (recorder_ != nullptr && !recorder_->recorded(name)) {
     // RFC 6376 §6.1.2 answers as the file gave them; metadata kept from a replayed snapshot.
     KeyLineMeta meta = entry ? entry->meta : KeyLineMeta{};

@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     KeyFileProvider keys;
     keys.load_text(text, "fuzz");
     for (const auto& [name, entry] : keys.entries()) {
-      if (!entry.keys || keys.lookup(name) != entry.keys) __builtin_trap();
+      if (!entry.keys() || keys.lookup(name) != entry.keys()) __builtin_trap();
     }
   } catch (const KeyFileError&) {
   }

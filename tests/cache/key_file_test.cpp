@@ -173,8 +173,8 @@ TEST(KeyFile, SnapshotMetadataIsKeptAndEscapesAreUndone) {
                  "snap.zone");
   const KeyFileEntry* slow = keys.find("slow._domainkey.d.example");
   ASSERT_NE(slow, nullptr);
-  EXPECT_EQ(slow->keys->lookup, Reason::key_dns_timeout);
-  EXPECT_EQ(slow->keys->detail, "DNS timeout");
+  EXPECT_EQ(slow->keys()->lookup, Reason::key_dns_timeout);
+  EXPECT_EQ(slow->keys()->detail, "DNS timeout");
   EXPECT_EQ(slow->meta.ttl, 300u);
   EXPECT_EQ(slow->meta.queried, 1700000000);
   EXPECT_EQ(slow->meta.server, "127.0.0.1:53");
@@ -184,7 +184,7 @@ TEST(KeyFile, SnapshotMetadataIsKeptAndEscapesAreUndone) {
   const KeyFileEntry* odd = keys.find("odd._domainkey.d.example");
   ASSERT_NE(odd, nullptr);
   EXPECT_EQ(odd->txt_values, std::vector<std::string>{"!v=DKIM1\n; p=\\"});
-  EXPECT_EQ(odd->keys->records.size(), 1u);
+  EXPECT_EQ(odd->keys()->records.size(), 1u);
 }
 
 TEST(KeyFileFormat, ParsesEachLineKind) {

@@ -171,7 +171,7 @@ class NsdServer {
 std::map<std::string, std::vector<std::string>> record_lines(const KeyFileProvider& file) {
   std::map<std::string, std::vector<std::string>> names;
   for (const auto& [name, entry] : file.entries()) {
-    if (entry.keys->lookup != Reason::ok) continue;
+    if (entry.keys()->lookup != Reason::ok) continue;
     if (name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-") != std::string::npos) continue;
     names[name] = entry.txt_values;
   }
