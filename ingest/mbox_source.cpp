@@ -42,7 +42,11 @@ std::string too_large_detail(const IngestOptions& options) {
 }
 
 std::string item_name(const std::string& name, std::uint64_t number) {
-  return name + "#" + std::to_string(number);
+  const std::string digits = std::to_string(number);  // short: no allocation
+  std::string out;  // one allocation per item: `name + "#" + digits` made two
+  out.reserve(name.size() + 1 + digits.size());
+  out.append(name).append(1, '#').append(digits);
+  return out;
 }
 
 // Fills out with the message [cut.begin, cut.end) of window, sharing storage (zero copy). mboxrd
