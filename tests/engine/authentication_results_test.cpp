@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 #include "engine/key_provider.h"
@@ -83,6 +84,55 @@ TEST(AuthenticationResults, UnreadableInputIsNoResultWithTheReason) {
   std::string out;
   append_authentication_results_unreadable(out, "mx.example.net", "not_a_message: no header (at offset 0)");
   EXPECT_EQ(out, "mx.example.net; none (not_a_message: no header \\(at offset 0\\))");
+}
+
+// Tag values come from the message, so a hostile one must not break out of its value: whatever
+// bytes the fields hold, the result has no line break or other control character (a header
+// field cannot be injected), and every quoted-string and comment is closed.
+TEST(AuthenticationResults, AnyBytesInTheTagsStayInsideTheirValues) {
+  std::mt19937 rng(11);
+  auto random_bytes = [&rng] {
+    std::string text(rng() % 12, '\0');
+    for (char& c : text) c = static_cast<char>(rng() % 256);
+    return text;
+  };
+  for (int round = 0; round < 3000; ++round) {
+    const std::string d = random_bytes(), s = random_bytes(), i = random_bytes(), a = random_bytes(),
+                      b = random_bytes(), comment = random_bytes();
+    SignatureResult sig = signature(Verdict::fail, Reason::signature_mismatch);
+    sig.domain = d;
+    sig.selector = s;
+    sig.auid = i;
+    sig.algorithm = a;
+    sig.b_value = b;
+    MessageResult result;
+    result.signatures.push_back(sig);
+    std::string out = value_of(result, comment);
+    append_authentication_results_unreadable(out, "mx", comment);
+
+    int depth = 0;       // inside this many comments
+    bool quoted = false;  // inside a quoted-string
+    for (std::size_t k = 0; k < out.size(); ++k) {
+      const unsigned char c = static_cast<unsigned char>(out[k]);
+      ASSERT_FALSE((c < 0x20 && c != '\t') || c == 0x7F) << "control byte " << int(c) << " in " << out;
+      if ((quoted || depth > 0) && c == '\\') {
+        ++k;  // a quoted-pair
+        continue;
+      }
+      if (quoted) {
+        quoted = c != '"';
+      } else if (c == '(') {
+        ++depth;
+      } else if (c == ')') {
+        ASSERT_GT(depth, 0) << out;
+        --depth;
+      } else if (depth == 0 && c == '"') {
+        quoted = true;
+      }
+    }
+    EXPECT_FALSE(quoted) << out;
+    EXPECT_EQ(depth, 0) << out;
+  }
 }
 
 // From a real verification: header.b is the first 8 characters of the message's own b=.
