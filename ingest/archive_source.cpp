@@ -6,12 +6,10 @@
 // message, buffered up to max_message_bytes.
 #include "ingest/archive_source.h"
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include <cstring>
 
 #include "ingest/byte_reader.h"
+#include "ingest/libarchive_loader.h"
 #include "ingest/mbox_source.h"
 #include "ingest/mbox_split.h"
 #include "ingest/message_check.h"
@@ -24,8 +22,14 @@ constexpr int kMaxDepth = 2;                // an archive inside an archive, and
 constexpr std::size_t kSniffBytes = 64u << 10;
 constexpr std::size_t kBlock = 64u << 10;
 
+// The library, once open_archive_*() has loaded it: an ArchiveSource exists only then.
+const LibArchive& la() noexcept {
+  std::string unused;
+  return *load_libarchive(unused);
+}
+
 std::string archive_text(archive* a) {
-  const char* s = archive_error_string(a);
+  const char* s = la().error_string(a);
   return s ? s : "unknown libarchive error";
 }
 
@@ -51,7 +55,7 @@ class EntryReader final : public ByteReader {
  public:
   EntryReader(archive* a, bool* failed) noexcept : a_(a), failed_(failed) {}
   long read(char* buffer, std::size_t n) override {
-    const la_ssize_t got = archive_read_data(a_, buffer, n);
+    const la_ssize_t got = la().read_data(a_, buffer, n);
     if (got >= 0) return static_cast<long>(got);
     detail_ = archive_text(a_);
     *failed_ = true;
@@ -94,7 +98,7 @@ bool read_entry(archive* a, std::size_t limit, std::string& out, std::string& de
   while (out.size() < limit) {
     const std::size_t old = out.size();
     out.resize(old + std::min(kBlock, limit - old));
-    const la_ssize_t got = archive_read_data(a, out.data() + old, out.size() - old);
+    const la_ssize_t got = la().read_data(a, out.data() + old, out.size() - old);
     out.resize(old + (got > 0 ? static_cast<std::size_t>(got) : 0));
     if (got < 0) {
       detail = archive_text(a);
@@ -116,32 +120,32 @@ class ArchiveSource final : public MessageSource {
  public:
   ArchiveSource(std::string name, const IngestOptions& options, StdinFormat entries, int depth)
       : name_(std::move(name)), options_(options), entries_format_(entries), depth_(depth),
-        a_(archive_read_new()) {
+        a_(la().read_new()) {
     // RFC-free zone: these are the containers mail archives come in (README.md, "Input formats").
-    archive_read_support_filter_gzip(a_);
-    archive_read_support_filter_bzip2(a_);
-    archive_read_support_filter_xz(a_);
-    archive_read_support_filter_lzma(a_);
-    archive_read_support_filter_zstd(a_);
-    archive_read_support_format_tar(a_);
-    archive_read_support_format_zip(a_);
-    archive_read_support_format_empty(a_);
-    archive_read_support_format_raw(a_);
+    la().read_support_filter_gzip(a_);
+    la().read_support_filter_bzip2(a_);
+    la().read_support_filter_xz(a_);
+    la().read_support_filter_lzma(a_);
+    la().read_support_filter_zstd(a_);
+    la().read_support_format_tar(a_);
+    la().read_support_format_zip(a_);
+    la().read_support_format_empty(a_);
+    la().read_support_format_raw(a_);
   }
   ~ArchiveSource() override {
     current_.reset();  // its EntryReader points into a_
-    archive_read_free(a_);
+    la().read_free(a_);
   }
 
   void open_memory(FileBytes bytes) {
     memory_ = std::move(bytes);
-    check_open(archive_read_open_memory(a_, memory_.bytes.data(), memory_.bytes.size()));
+    check_open(la().read_open_memory(a_, memory_.bytes.data(), memory_.bytes.size()));
   }
-  void open_path(const std::string& path) { check_open(archive_read_open_filename(a_, path.c_str(), kBlock)); }
-  void open_fd(int fd) { check_open(archive_read_open_fd(a_, fd, kBlock)); }
+  void open_path(const std::string& path) { check_open(la().read_open_filename(a_, path.c_str(), kBlock)); }
+  void open_fd(int fd) { check_open(la().read_open_fd(a_, fd, kBlock)); }
   void open_reader(std::unique_ptr<ByteReader> reader) {
     upstream_ = std::move(reader);
-    check_open(archive_read_open(a_, this, nullptr, &ArchiveSource::upstream_read, nullptr));
+    check_open(la().read_open(a_, this, nullptr, &ArchiveSource::upstream_read, nullptr));
   }
 
   bool next(InputMessage& out) override {
@@ -157,7 +161,7 @@ class ArchiveSource final : public MessageSource {
         return true;
       }
       archive_entry* entry = nullptr;
-      const int status = archive_read_next_header(a_, &entry);
+      const int status = la().read_next_header(a_, &entry);
       if (status == ARCHIVE_EOF) {
         done_ = true;
         if (entries_ > 0) return false;
@@ -170,9 +174,9 @@ class ArchiveSource final : public MessageSource {
         return true;
       }
       opened_ = true;
-      if (archive_entry_filetype(entry) != AE_IFREG) continue;
-      const bool raw = archive_format(a_) == ARCHIVE_FORMAT_RAW;
-      const char* path = archive_entry_pathname(entry);
+      if (la().entry_filetype(entry) != AE_IFREG) continue;
+      const bool raw = la().format(a_) == ARCHIVE_FORMAT_RAW;
+      const char* path = la().entry_pathname(entry);
       if (!raw && skip_entry(path ? path : "")) continue;
       ++entries_;
       if (start_entry(raw ? name_ : name_ + "!" + (path ? path : ""), out)) return true;
@@ -186,7 +190,7 @@ class ArchiveSource final : public MessageSource {
     const long n = self->upstream_->read(self->upstream_buffer_.data(), kBlock);
     *buffer = self->upstream_buffer_.data();
     if (n < 0) {
-      archive_set_error(self->a_, EIO, "%s", self->upstream_->error_detail().c_str());
+      la().set_error(self->a_, EIO, "%s", self->upstream_->error_detail().c_str());
       return ARCHIVE_FATAL;
     }
     return n;
@@ -264,6 +268,34 @@ class ArchiveSource final : public MessageSource {
   bool done_ = false;  // the end, or an error after which libarchive cannot go on
 };
 
+// Stands in for an archive when libarchive cannot be loaded: the input is one error item.
+class UnreadableSource final : public MessageSource {
+ public:
+  UnreadableSource(std::string name, std::string why) : name_(std::move(name)), why_(std::move(why)) {}
+  bool next(InputMessage& out) override {
+    if (done_) return false;
+    done_ = true;
+    set_error(out, std::move(name_), IngestError::unreadable, std::move(why_));
+    return true;
+  }
+
+ private:
+  std::string name_;
+  std::string why_;
+  bool done_ = false;
+};
+
+// An ArchiveSource, or an UnreadableSource saying why libarchive is missing.
+template <class Open>
+std::unique_ptr<MessageSource> open_archive(std::string name, const IngestOptions& options, StdinFormat entries,
+                                            Open&& open) {
+  std::string why;
+  if (load_libarchive(why) == nullptr) return std::make_unique<UnreadableSource>(std::move(name), std::move(why));
+  auto source = std::make_unique<ArchiveSource>(std::move(name), options, entries, 0);
+  open(*source);
+  return source;
+}
+
 }  // namespace
 
 bool looks_packed(std::string_view b) noexcept {
@@ -273,22 +305,17 @@ bool looks_packed(std::string_view b) noexcept {
 }
 
 std::unique_ptr<MessageSource> open_archive_memory(std::string name, FileBytes bytes, const IngestOptions& options) {
-  auto source = std::make_unique<ArchiveSource>(std::move(name), options, StdinFormat::auto_detect, 0);
-  source->open_memory(std::move(bytes));
-  return source;
+  return open_archive(std::move(name), options, StdinFormat::auto_detect,
+                      [&bytes](ArchiveSource& source) { source.open_memory(std::move(bytes)); });
 }
 
 std::unique_ptr<MessageSource> open_archive_path(std::string path, const IngestOptions& options) {
-  auto source = std::make_unique<ArchiveSource>(path, options, StdinFormat::auto_detect, 0);
-  source->open_path(path);
-  return source;
+  return open_archive(path, options, StdinFormat::auto_detect, [&path](ArchiveSource& source) { source.open_path(path); });
 }
 
 std::unique_ptr<MessageSource> open_archive_fd(std::string name, int fd, const IngestOptions& options,
                                                StdinFormat entries) {
-  auto source = std::make_unique<ArchiveSource>(std::move(name), options, entries, 0);
-  source->open_fd(fd);
-  return source;
+  return open_archive(std::move(name), options, entries, [fd](ArchiveSource& source) { source.open_fd(fd); });
 }
 
 }  // namespace dkimscan::ingest

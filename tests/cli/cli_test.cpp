@@ -211,6 +211,28 @@ TEST_F(Cli, AllocatorUsesLargePagesUnlessTheEnvironmentSaysOtherwise) {
   EXPECT_NE(turned_off.out.find("option 'large_os_pages': 0"), std::string::npos) << turned_off.out;
 }
 
+// ingest/libarchive_loader.h: libarchive (and the ten libraries it pulls in) is loaded only when
+// an input needs it. The dynamic loader's LD_DEBUG=files lists every library a run opens.
+TEST_F(Cli, LibarchiveIsLoadedOnlyForArchives) {
+  // The loader's trace on stderr, kept; the report on stdout, dropped.
+  const auto loaded_libraries = [this](const std::string& path) {
+    return run_command("LD_DEBUG=files " + verify_args(keys(), shell_quote(path)) + " 2>&1 >/dev/null").out;
+  };
+  const std::string plain = dir_ / "m";
+  const std::string files = loaded_libraries(plain);
+  EXPECT_NE(files.find("libcrypto"), std::string::npos) << files.substr(0, 2000);  // the trace is there
+  EXPECT_EQ(files.find("libarchive"), std::string::npos) << files.substr(0, 2000);
+  EXPECT_EQ(messages_of(run_command(verify_args(keys(), shell_quote(plain))).out).size(), 3u);
+
+  const std::string gz = dir_ / "01-pass.eml.gz";
+  ASSERT_EQ(std::system(("gzip -c " + shell_quote(plain + "/01-pass.eml") + " > " + shell_quote(gz)).c_str()), 0);
+  EXPECT_NE(loaded_libraries(gz).find("libarchive"), std::string::npos);
+  const CommandResult verdicts = run_command(verify_args(keys(), shell_quote(gz)));
+  const std::vector<json> messages = messages_of(verdicts.out);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0]["result"], "pass");
+}
+
 TEST_F(Cli, HelpTeachesWithExamplesAndExitCodes) {
   const CommandResult top = run_command(dkimscan_command("--help"));
   EXPECT_EQ(top.exit_code, 0);
