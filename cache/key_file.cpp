@@ -1,6 +1,7 @@
 // File: key_file.cpp
-// Loads key files; each name's KeySet is built on its first lookup. Lines of one name gather into one answer (several TXT
-// records, RFC 6376 §6.1.2 step 3); a "#@" metadata line applies to the record line after it.
+// Loads key files; each name's KeySet is built on its first lookup. Lines of one name gather
+// into one answer (several TXT records, RFC 6376 §6.1.2 step 3); a "#@" metadata line applies
+// to the record line after it.
 #include "cache/key_file.h"
 
 #include <filesystem>

@@ -15,13 +15,14 @@
 
 #include "cache/key_file.h"
 #include "ingest/open_inputs.h"
+#include "tests/engine/sample_messages.h"
 #include "tests/ingest/ingest_test_util.h"
 
 namespace dkimscan::engine {
 namespace {
 
 namespace fs = std::filesystem;
-const fs::path kSample = fs::path(DKIMSCAN_SOURCE_DIR) / "datasets" / "sample";
+using testing::kSample;
 
 // The sample corpus, read once, handed out `rounds` times over (so batches fill and wrap); every
 // 97th item is an error item unless inject_errors is false.
@@ -59,16 +60,8 @@ class RecordingSink final : public ResultSink {
 };
 
 std::vector<std::shared_ptr<std::string>> read_sample() {
-  std::vector<fs::path> paths;
-  for (const auto& entry : fs::directory_iterator(kSample / "messages")) paths.push_back(entry.path());
-  std::sort(paths.begin(), paths.end());
   std::vector<std::shared_ptr<std::string>> messages;
-  for (const fs::path& path : paths) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    messages.push_back(std::make_shared<std::string>(text.str()));
-  }
+  for (std::string& text : testing::read_sample_messages()) messages.push_back(std::make_shared<std::string>(std::move(text)));
   return messages;
 }
 

@@ -10,15 +10,13 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <new>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cache/key_file.h"
 #include "engine/verify.h"
+#include "tests/engine/sample_messages.h"
 
 namespace {
 
@@ -58,22 +56,8 @@ void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::f
 namespace dkimscan::engine {
 namespace {
 
-namespace fs = std::filesystem;
-const fs::path kSample = fs::path(DKIMSCAN_SOURCE_DIR) / "datasets" / "sample";
-
-std::vector<std::string> read_sample_messages() {
-  std::vector<fs::path> paths;
-  for (const auto& entry : fs::directory_iterator(kSample / "messages")) paths.push_back(entry.path());
-  std::sort(paths.begin(), paths.end());
-  std::vector<std::string> messages;
-  for (const fs::path& path : paths) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    messages.push_back(text.str());
-  }
-  return messages;
-}
+using testing::kSample;
+using testing::read_sample_messages;
 
 TEST(SteadyState, VerifyingAgainAllocatesNothing) {
   const std::vector<std::string> messages = read_sample_messages();
