@@ -255,7 +255,7 @@ TEST(KeyFileFormat, MetaLineFormatsAndParsesBack) {
 namespace dkimscan::cache {
 namespace {
 
-// Found by fuzz/key_file_fuzz: "0.." was stored as "0." and could never be looked up.
+// Found by tests/fuzz/key_file_fuzz: "0.." was stored as "0." and could never be looked up.
 TEST(KeyFileFormat, NameWithAnEmptyLabelIsAnError) {
   EXPECT_EQ(parse_key_line("0.. v=DKIM1; p=").kind, KeyLineKind::error);
   EXPECT_EQ(parse_key_line("s1._domainkey..example.org v=DKIM1; p=").kind, KeyLineKind::error);

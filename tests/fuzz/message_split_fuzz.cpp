@@ -1,4 +1,4 @@
-// File: fuzz/message_split_fuzz.cpp
+// File: tests/fuzz/message_split_fuzz.cpp
 // libFuzzer target for ParsedMessage::split, from_domain and header canonicalization: every view
 // must lie inside the input, fields must come in order, and the body must be the input's tail.
 #include <cstdint>

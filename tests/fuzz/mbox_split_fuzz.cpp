@@ -1,4 +1,4 @@
-// File: fuzz/mbox_split_fuzz.cpp
+// File: tests/fuzz/mbox_split_fuzz.cpp
 // libFuzzer target for the mbox splitter. For each variant: the mapped reader's messages are in
 // order, inside the input and never overlapping; the streaming reader, fed in chunks of a size
 // drawn from the input, yields exactly the same items (bytes, sources, offsets, errors); mboxrd

@@ -1,4 +1,4 @@
-// File: fuzz/body_canon_fuzz.cpp
+// File: tests/fuzz/body_canon_fuzz.cpp
 // libFuzzer target for BodyCanonicalizer: a random chunking of the body (drawn from the input)
 // must give the same bytes and total length as one feed, and both must equal a plain,
 // obviously-correct reference of RFC 6376 §3.4.3/§3.4.4 written with std::string.
