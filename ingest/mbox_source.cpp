@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cstring>
 
-#include "ingest/block_pool.h"
 #include "ingest/mbox_split.h"
 #include "ingest/message_check.h"
 #include "ingest/prefault.h"
@@ -139,11 +138,7 @@ class MboxStreamSource final : public MessageSource {
  public:
   MboxStreamSource(std::string name, std::string initial, std::unique_ptr<ByteReader> reader,
                    const IngestOptions& options)
-      : name_(std::move(name)),
-        reader_(std::move(reader)),
-        options_(options),
-        blocks_(BlockPool::make(std::max<std::size_t>(options.stream_block_bytes, 1))),
-        splitter_(MboxFormat::mboxo) {
+      : name_(std::move(name)), reader_(std::move(reader)), options_(options), splitter_(MboxFormat::mboxo) {
     start_block(std::max(options.stream_block_bytes, initial.size()), initial);
     if (options.mbox_format == MboxFormat::auto_detect) {
       while (size_ < kDetectBytes && !eof_) fill();
@@ -177,16 +172,11 @@ class MboxStreamSource final : public MessageSource {
 
   // A fresh block that starts with carried (the message in progress), with room for capacity bytes.
   void start_block(std::size_t capacity, std::string_view carried) {
-    capacity = std::max(capacity, blocks_->block_bytes());
-    std::shared_ptr<char[]> fresh;
-    if (capacity == blocks_->block_bytes()) {
-      fresh = blocks_->take();
-    } else {  // grown for one large message: not kept after it
-      fresh = std::make_shared_for_overwrite<char[]>(capacity);
-      // What the copy and the next read will write; not the rest of the block, which may end well
-      // after the message does and should not count in RSS.
-      prefault_for_write(fresh.get(), std::min(capacity, carried.size() + options_.stream_block_bytes));
-    }
+    capacity = std::max<std::size_t>(capacity, 1);
+    auto fresh = std::make_shared_for_overwrite<char[]>(capacity);
+    // What the copy and the next read will write; not the rest of a block grown for one large
+    // message, which may end well before the block does and should not count in RSS.
+    prefault_for_write(fresh.get(), std::min(capacity, carried.size() + options_.stream_block_bytes));
     if (!carried.empty()) std::memcpy(fresh.get(), carried.data(), carried.size());
     block_ = fresh.get();
     block_owner_ = std::move(fresh);
@@ -265,10 +255,9 @@ class MboxStreamSource final : public MessageSource {
   std::string name_;
   std::unique_ptr<ByteReader> reader_;
   IngestOptions options_;
-  std::shared_ptr<BlockPool> blocks_;  // blocks of stream_block_bytes, recycled
   // LIFETIME: the messages handed on point into block_ and share block_owner_; reads only append
-  // behind them, and a full block is replaced, and reused only after the last of them is done
-  // (BlockPool), so their bytes stay put until then.
+  // behind them, and a full block is replaced, never reused, so their bytes stay put until the
+  // last of them is done.
   char* block_ = nullptr;
   std::shared_ptr<const void> block_owner_;
   std::size_t capacity_ = 0;
