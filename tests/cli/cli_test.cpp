@@ -199,16 +199,20 @@ TEST_F(Cli, LocalPolicyTurnsAVerifiedSignatureIntoPolicy) {
   EXPECT_EQ(run_command(dkimscan_command("verify --must-be-signed 'Bad Name' " + rsa_only + " 2>/dev/null")).exit_code, 64);
 }
 
-// cli/large_pages.cpp: mimalloc runs on large OS pages unless the environment says otherwise.
-// mimalloc prints its options when MIMALLOC_VERBOSE is set.
-TEST_F(Cli, AllocatorUsesLargePagesUnlessTheEnvironmentSaysOtherwise) {
+// cli/allocator_options.cpp: mimalloc runs on large OS pages and commits every thread's first
+// segment at once, unless the environment says otherwise. mimalloc prints its options when
+// MIMALLOC_VERBOSE is set.
+TEST_F(Cli, AllocatorOptionsHoldUnlessTheEnvironmentSaysOtherwise) {
 #ifndef DKIMSCAN_MIMALLOC
   GTEST_SKIP() << "built without mimalloc (sanitizer build)";
 #endif
   const auto by_default = run_command("MIMALLOC_VERBOSE=1 " + dkimscan_command("--version 2>&1"));
   EXPECT_NE(by_default.out.find("option 'large_os_pages': 1"), std::string::npos) << by_default.out;
-  const auto turned_off = run_command("MIMALLOC_VERBOSE=1 MIMALLOC_LARGE_OS_PAGES=0 " + dkimscan_command("--version 2>&1"));
+  EXPECT_NE(by_default.out.find("option 'eager_commit_delay': 0"), std::string::npos) << by_default.out;
+  const auto turned_off = run_command("MIMALLOC_VERBOSE=1 MIMALLOC_LARGE_OS_PAGES=0 MIMALLOC_EAGER_COMMIT_DELAY=1 " +
+                                      dkimscan_command("--version 2>&1"));
   EXPECT_NE(turned_off.out.find("option 'large_os_pages': 0"), std::string::npos) << turned_off.out;
+  EXPECT_NE(turned_off.out.find("option 'eager_commit_delay': 1"), std::string::npos) << turned_off.out;
 }
 
 // ingest/libarchive_loader.h: libarchive (and the ten libraries it pulls in) is loaded only when
