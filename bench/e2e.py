@@ -493,7 +493,7 @@ def main():
     p.add_argument("--regenerate", action="store_true", help="make the corpus again even if it exists")
     p.add_argument("--dkimscan", default=os.path.join(ROOT, "build-bench", "cli", "dkimscan"))
     p.add_argument("--threads", type=int, default=cores, help="the all-threads run (default: nproc)")
-    p.add_argument("--repeat", type=int, default=3, help="timed dkimscan runs; the best is reported")
+    p.add_argument("--repeat", type=int, default=5, help="timed dkimscan runs; the best is reported")
     p.add_argument("--peer-subset", type=int, default=1000, help="messages the peers verify (0: skip peers)")
     p.add_argument("--mbox-gb", type=float, default=2.0, help="size of the big-mbox memory run (0: skip)")
     p.add_argument("--no-mbox-runs", dest="mbox_runs", action="store_false",
