@@ -50,8 +50,9 @@ struct IngestOptions {
   // The N of "path#N" for the first message of an mbox (1: "mbox#1" is the first message).
   unsigned mbox_index_base = 1;
   // Hand out single-message files unread (InputMessage::deferred) so that a parallel stage reads
-  // them (load_deferred()): the serial reader then only walks folders, and the first bytes of
-  // files outside a Maildir (a message, an mbox or an archive?) are read ahead on several threads.
+  // them (load_deferred()): the serial reader then only walks folders, and files outside a
+  // Maildir (a message, an mbox or an archive?) are sniffed ahead on several threads, the small
+  // ones read whole as they are sniffed (sniff_ahead.h).
   bool defer_reads = false;
 };
 

@@ -1,9 +1,10 @@
 // File: ingest/open_inputs.cpp
 // The top-level source: walks the paths, sniffs what each file holds (a message, an mbox, a
 // compressed or packed archive) from its first bytes rather than its name, and hands the file to
-// the matching reader. With defer_reads, a file that holds one message is handed on unread, and
-// a worker reads it (load_deferred()); the sniffing then runs ahead on several threads
-// (sniff_ahead.h). One item per message, in order; errors are items too.
+// the matching reader. With defer_reads, the sniffing runs ahead on several threads
+// (sniff_ahead.h): a small file comes back read whole, and a larger one that holds one message
+// is handed on unread, for a worker to read (load_deferred()). One item per message, in order;
+// errors are items too.
 #include "ingest/open_inputs.h"
 
 #include <unistd.h>  // STDIN_FILENO
@@ -51,7 +52,12 @@ class InputsSource final : public MessageSource {
       }
       WalkItem item;
       FileGuess guess = FileGuess::read_here;
-      if (!walk_.next(item, guess)) return false;
+      FileBytes read;
+      if (!walk_.next(item, guess, read)) return false;
+      if (guess == FileGuess::read_whole) {  // read by the sniff: a message, an mbox or an archive
+        if (start_bytes(std::move(item.path), std::move(read), out)) return count(out);
+        continue;
+      }
       if (start(item, guess, out)) return count(out);
     }
   }

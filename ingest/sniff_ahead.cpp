@@ -6,6 +6,8 @@
 #include <oneapi/tbb/task_arena.h>
 #include <sys/stat.h>
 
+#include <new>
+
 #include "ingest/archive_source.h"
 #include "ingest/file_bytes.h"
 #include "ingest/mbox_split.h"
@@ -38,18 +40,16 @@ FileGuess sniff(const std::string& path) noexcept {
 }  // namespace
 
 SniffAhead::SniffAhead(std::vector<std::string> roots, const IngestOptions& options)
-    : walker_(std::move(roots)),
-      defer_reads_(options.defer_reads),
-      mmap_threshold_(options.mmap_threshold),
-      max_message_bytes_(options.max_message_bytes) {
+    : walker_(std::move(roots)), options_(options) {
   items_.reserve(kChunk);
   to_examine_.reserve(kChunk);
 }
 
-bool SniffAhead::next(WalkItem& out, FileGuess& guess) {
+bool SniffAhead::next(WalkItem& out, FileGuess& guess, FileBytes& bytes) {
   if (pos_ == items_.size()) refill();
   if (pos_ == items_.size()) return false;
   guess = guesses_[pos_].load(std::memory_order_acquire);
+  if (guess == FileGuess::read_whole) bytes = std::move(read_[pos_]);
   out = std::move(items_[pos_++]);
   return true;
 }
@@ -57,30 +57,43 @@ bool SniffAhead::next(WalkItem& out, FileGuess& guess) {
 // A file outside a Maildir that a worker could read whole: mapped (large) files and empty ones
 // stay with the serial reader, as before.
 bool SniffAhead::small_enough(const WalkItem& item) const noexcept {
-  return item.size != 0 && item.size < mmap_threshold_ && item.size <= max_message_bytes_;
+  return item.size != 0 && item.size < options_.mmap_threshold && item.size <= options_.max_message_bytes;
 }
 
-// On a sniffing thread: the item's size if the walk left it unknown, then its guess.
-FileGuess SniffAhead::examine(WalkItem& item) const noexcept {
+// On a sniffing thread: the item's size if the walk left it unknown, then its guess, and for a
+// small file its bytes.
+FileGuess SniffAhead::examine(WalkItem& item, FileBytes& bytes) const noexcept {
   if (!find_size(item)) return FileGuess::read_here;
   if (item.maildir_message) return FileGuess::one_message;
-  return small_enough(item) ? sniff(item.path) : FileGuess::read_here;
+  if (!small_enough(item)) return FileGuess::read_here;
+  if (item.size > kReadWholeBytes) return sniff(item.path);
+  // As the serial reader would read it (one open, fstat, read, close), with the same checks; what
+  // the bytes hold (a message, an mbox, an archive) the serial reader decides.
+  try {
+    bytes = read_file_bytes(item.path, options_);
+  } catch (const std::bad_alloc&) {
+    return FileGuess::read_here;  // the serial reader tries again, and reports
+  }
+  // An error, or a file that became large or empty since: the serial reader reads it and reports.
+  const bool usable = bytes.kind == FileBytes::Kind::bytes && !bytes.bytes.empty();
+  if (!usable) bytes = FileBytes{};
+  return usable ? FileGuess::read_whole : FileGuess::read_here;
 }
 
 void SniffAhead::refill() {
   items_.clear();
   pos_ = 0;
   // Without deferred reads nothing is examined, so there is nothing to gain by reading ahead.
-  const std::size_t chunk = defer_reads_ ? kChunk : 1;
+  const std::size_t chunk = options_.defer_reads ? kChunk : 1;
   to_examine_.clear();
   WalkItem item;
   while (items_.size() < chunk && walker_.next(item)) {
     const std::size_t i = items_.size();
     const bool file = item.kind == WalkItem::Kind::file;
     FileGuess guess = FileGuess::read_here;
-    if (defer_reads_ && file && item.size_known && item.maildir_message) {
+    if (options_.defer_reads && file && item.size_known && item.maildir_message) {
       guess = FileGuess::one_message;
-    } else if (defer_reads_ && file && (!item.size_known || small_enough(item))) {
+    } else if (options_.defer_reads && file && (!item.size_known || small_enough(item))) {
       to_examine_.push_back(i);
     }
     guesses_[i].store(guess, std::memory_order_relaxed);
@@ -92,7 +105,7 @@ void SniffAhead::refill() {
     for (std::size_t k = range.begin(); k != range.end(); ++k) {
       const std::size_t i = to_examine_[k];
       // The release publishes the item's size too: next() acquires the guess before the item.
-      guesses_[i].store(examine(items_[i]), std::memory_order_release);
+      guesses_[i].store(examine(items_[i], read_[i]), std::memory_order_release);
     }
   };
   // Isolated: while it waits for the chunk, the reader's thread must not pick up a batch to
