@@ -26,7 +26,7 @@ std::string_view defect_code(eng::MessageDefect defect) noexcept {
     case eng::MessageDefect::none: return "";
     case eng::MessageDefect::empty: return "empty";
     case eng::MessageDefect::no_header_fields: return "no_header_fields";
-    case eng::MessageDefect::no_body_separator: return "no_body_separator";
+    case eng::MessageDefect::header_not_terminated: return "header_not_terminated";
     case eng::MessageDefect::header_line_without_colon: return "header_line_without_colon";
   }
   return "";

@@ -85,6 +85,7 @@ void ParsedMessage::split(std::string_view bytes) {
   bool in_field = false;       // continuation lines extend the last field
   bool skipping = false;       // continuation lines of a skipped non-field line
   bool separator = false;
+  bool last_line_ended = false;
   while (pos < bytes.size()) {
     const Line line = read_line(bytes, pos);
     if (line.has_eol && line.text.empty()) {  // RFC 5322 §2.1: the empty line ends the header
@@ -94,6 +95,7 @@ void ParsedMessage::split(std::string_view bytes) {
       break;
     }
     header_end = line.next;
+    last_line_ended = line.has_eol;
     if (is_wsp(line.text.front())) {  // RFC 5322 §2.2.3: a folded continuation line
       if (in_field) {
         HeaderField& f = fields_.back();
@@ -126,7 +128,7 @@ void ParsedMessage::split(std::string_view bytes) {
     pos = line.next;
   }
   header_block_ = bytes.substr(0, header_end);
-  if (!separator) note(MessageDefect::no_body_separator);
+  if (!separator && !last_line_ended) note(MessageDefect::header_not_terminated);
 }
 
 const HeaderField* ParsedMessage::first(std::string_view name) const noexcept {

@@ -21,7 +21,10 @@ enum class MessageDefect : std::uint8_t {
   none,
   empty,                  // no bytes at all
   no_header_fields,       // the first line is not a header field (it is skipped, e.g. mbox "From ")
-  no_body_separator,      // no empty line ends the header: treated as all header, empty body
+  // The input ends inside the header, on a line without a line end (cut off?): all header, empty
+  // body. A header that ends with its last line end and no empty line is no defect: RFC 5322
+  // §3.5 makes the body optional, and such a message verifies with an empty body.
+  header_not_terminated,
   header_line_without_colon,  // a line in the header is neither a field nor a continuation:
                               // it is skipped with its continuation lines, so no field grows
 };

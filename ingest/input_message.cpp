@@ -14,7 +14,6 @@ std::string_view ingest_error_code(IngestError e) noexcept {
     case IngestError::unreadable: return "unreadable";
     case IngestError::empty: return "empty";
     case IngestError::not_a_message: return "not_a_message";
-    case IngestError::no_body_separator: return "no_body_separator";
     case IngestError::line_too_long: return "line_too_long";
     case IngestError::truncated: return "truncated";
     case IngestError::bad_content_length: return "bad_content_length";

@@ -17,7 +17,6 @@ enum class IngestError : std::uint8_t {
   unreadable,         // open/read failed (permissions, I/O error, vanished file)
   empty,              // zero bytes
   not_a_message,      // binary junk: no header field at the start
-  no_body_separator,  // no empty line between header and body
   line_too_long,      // a header line beyond the limit
   truncated,          // an archive or compressed stream ended early
   bad_content_length, // mboxcl/cl2 Content-Length that lies

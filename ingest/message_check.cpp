@@ -36,12 +36,12 @@ IngestError check_message(std::string_view bytes, std::size_t max_header_line, s
       return IngestError::line_too_long;
     }
     // RFC 5322 §2.1: the header ends at the first empty line (CRLF or bare LF: archives differ).
-    if (length == 0 && nl) return IngestError::none;
-    if (!nl) break;
+    if ((length == 0 && nl) || !nl) break;
     line = line_end + 1;
   }
-  detail = "no empty line after the header";
-  return IngestError::no_body_separator;
+  // Without an empty line the message is all header (RFC 5322 §3.5: the body is optional); the
+  // engine verifies it with an empty body and reports a last line cut off (header_not_terminated).
+  return IngestError::none;
 }
 
 }  // namespace dkimscan::ingest

@@ -1,7 +1,8 @@
 // File: ingest/message_check.h
 // The light check ingest makes before handing bytes on: is this a message at all (RFC 5322
-// §2.2: it starts with a header field), does an empty line end its header (§2.1), and is every
-// header line within the limit. Anything deeper is the engine's job (engine/message.h).
+// §2.2: it starts with a header field), and is every header line within the limit. A message
+// with no empty line after its header is all header (§3.5: the body is optional). Anything deeper
+// is the engine's job (engine/message.h).
 #pragma once
 
 #include <cstddef>

@@ -82,7 +82,8 @@ std::vector<json> dkimscan_verify(const std::string& key_file, const std::vector
 }
 
 // Messages that exercise canonicalization: MIME with folding, whitespace runs, trailing empty
-// lines, an empty body, and one stored with bare LF.
+// lines, an empty body, one stored with bare LF, and one that is all header (no empty line after
+// it: RFC 5322 §3.5 makes the body optional; §3.4.3 and §3.4.4 say what an absent body hashes as).
 const std::pair<const char*, const char*> kMessages[] = {
     {"plain.eml",
      "From: Joe SixPack <joe@example.org>\r\nTo: Suzie Q <suzie@example.net>\r\nSubject: Is dinner ready?\r\n"
@@ -102,6 +103,8 @@ const std::pair<const char*, const char*> kMessages[] = {
     {"bare-lf.eml",
      "From: joe@example.org\nTo: suzie@example.net\nSubject: stored with LF\nMessage-ID: <lf@example.org>\n\n"
      "line one\nline two\n"},
+    {"header-only.eml",
+     "From: joe@example.org\r\nTo: suzie@example.net\r\nSubject: all header\r\nMessage-ID: <ho@example.org>\r\n"},
 };
 
 class Interop : public ::testing::Test {

@@ -72,10 +72,22 @@ TEST(MessageSplit, EmptyInput) {
   EXPECT_TRUE(p.body().empty());
 }
 
-TEST(MessageSplit, NoBodySeparatorIsAllHeader) {
+// RFC 5322 §3.5: the body is optional, so a header with no empty line after it is a whole message.
+TEST(MessageSplit, HeaderOnlyMessageHasAnEmptyBodyAndNoDefect) {
+  ParsedMessage p;
+  p.split("A: 1\r\nB: 2\r\n");
+  EXPECT_EQ(p.defect(), MessageDefect::none);
+  ASSERT_EQ(p.fields().size(), 2U);
+  EXPECT_EQ(p.fields()[1].raw, "B: 2\r\n");
+  EXPECT_TRUE(p.body().empty());
+  EXPECT_EQ(p.body().data(), p.header_block().data() + p.header_block().size());
+  EXPECT_EQ(p.header_block(), "A: 1\r\nB: 2\r\n");
+}
+
+TEST(MessageSplit, HeaderCutOffInALineIsAllHeaderWithADefect) {
   ParsedMessage p;
   p.split("A: 1\r\nB: 2");
-  EXPECT_EQ(p.defect(), MessageDefect::no_body_separator);
+  EXPECT_EQ(p.defect(), MessageDefect::header_not_terminated);
   ASSERT_EQ(p.fields().size(), 2U);
   EXPECT_EQ(p.fields()[1].raw, "B: 2");
   EXPECT_EQ(p.fields()[1].value, " 2");
