@@ -70,7 +70,13 @@ void unquote_mboxrd(std::string_view message, std::string& out);
 // count written. out may be message.data(): the message is then un-quoted in place.
 std::size_t unquote_mboxrd(std::string_view message, char* out) noexcept;
 
-// True when bytes starts like an mbox archive: a "From " line.
-inline bool looks_like_mbox(std::string_view bytes) noexcept { return bytes.substr(0, 5) == "From "; }
+// True when bytes starts like an mbox archive: a "From " line. Not when the line is a From header
+// field written with space before its colon ("From : joe@example.org", RFC 5322 §4.5.1 obsolete
+// syntax): that file is one message.
+inline bool looks_like_mbox(std::string_view bytes) noexcept {
+  if (bytes.substr(0, 5) != "From ") return false;
+  const std::size_t after_space = bytes.find_first_not_of(" \t", 5);
+  return after_space == std::string_view::npos || bytes[after_space] != ':';
+}
 
 }  // namespace dkimscan::ingest

@@ -364,5 +364,28 @@ TEST(MboxSplit, MboxFileOnDiskIsSplitByOpenInputs) {
   EXPECT_EQ(items[1].bytes, kM2);
 }
 
+TEST(LooksLikeMbox, FromLineYesFromHeaderFieldNo) {
+  EXPECT_TRUE(looks_like_mbox("From joe@example.org Mon Jan  1 00:00:00 2024\n"));
+  EXPECT_TRUE(looks_like_mbox("From - Mon Jan  1 00:00:00 2024\n"));  // Mozilla's sender "-"
+  EXPECT_TRUE(looks_like_mbox("From "));
+  EXPECT_FALSE(looks_like_mbox("From: joe@example.org\n"));
+  EXPECT_FALSE(looks_like_mbox("From : joe@example.org\n"));  // RFC 5322 §4.5.1: WSP before ':'
+  EXPECT_FALSE(looks_like_mbox("From \t : joe@example.org\n"));
+  EXPECT_FALSE(looks_like_mbox("Subject: x\n"));
+}
+
+// A message file whose first field is "From :" is one message, not an mbox split at its body's
+// "From " lines.
+TEST(MboxSplit, MessageStartingWithFromSpaceColonIsOneMessage) {
+  testing::TempDir dir;
+  const std::string message = "From : a@example.org\nSubject: s\n\nbody\n\nFrom the desk of b\n";
+  const std::string path = dir.write("m.eml", message);
+  auto items = testing::read_all({path});
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].source, path);
+  EXPECT_EQ(items[0].error, IngestError::none);
+  EXPECT_EQ(items[0].bytes, message);
+}
+
 }  // namespace
 }  // namespace dkimscan::ingest
