@@ -118,7 +118,7 @@ void request_keys(Batch& batch, KeyProvider& keys, std::size_t max_signatures, V
     scratch.message.split(item.input.bytes);
     std::size_t signatures = 0;
     for (const HeaderField& field : scratch.message.fields()) {
-      if (!iequals(field.name, "DKIM-Signature")) continue;
+      if (!field_name_equals(field.name, "DKIM-Signature")) continue;
       if (signatures++ == max_signatures) break;
       if (tags.parse(field.value) != TagListStatus::ok) continue;
       const Tag* domain = tags.find("d");

@@ -29,7 +29,7 @@ std::string_view line_end_of(std::string_view message) noexcept {
 
 std::size_t count_fields(const ParsedMessage& message, std::string_view name) noexcept {
   std::size_t count = 0;
-  for (const HeaderField& field : message.fields()) count += iequals(field.name, name) ? 1 : 0;
+  for (const HeaderField& field : message.fields()) count += field_name_equals(field.name, name) ? 1 : 0;
   return count;
 }
 

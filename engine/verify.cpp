@@ -195,7 +195,7 @@ void Verifier::verify(std::string_view bytes, KeyProvider& keys, VerifyScratch& 
 
   std::size_t checked = 0;
   for (const HeaderField& field : message.fields()) {
-    if (!iequals(field.name, kSignatureField)) continue;
+    if (!field_name_equals(field.name, kSignatureField)) continue;  // "DKIM-Signature :" too (obs WSP)
     SignatureResult& result = out.signatures.emplace_back();
     if (checked == options_.max_signatures) {
       // The documented cap: reported with its d=, s= and a=, but neither looked up nor checked.

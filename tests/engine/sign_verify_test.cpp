@@ -159,6 +159,24 @@ TEST(SignVerify, ReportedFactsAreWhatWasSigned) {
   EXPECT_NE(bytes.find("x=1700000600;"), std::string::npos);
 }
 
+// "From :" (RFC 5322 §4.5: WSP before the colon) is a From field: oversigning counts it, so h=
+// lists From once more than present and an added From breaks the signature.
+TEST(SignVerify, OversigningCountsFieldsWrittenWithSpaceBeforeTheColon) {
+  const PrivateKey key = PrivateKey::generate(KeyType::ed25519, 0);
+  SignOptions o;
+  o.domain = "example.com";
+  o.selector = "sel";
+  o.timestamp = kNow;
+  o.oversign = true;
+  const std::string message = "From : Joe <joe@example.com>\r\nSubject: hi\r\n\r\nbody\r\n";
+  const std::string field = sign_message(message, o, key);
+  EXPECT_NE(field.find("h=From:From:Subject:Subject;"), std::string::npos) << field;
+  const std::string record = "k=ed25519; p=" + key.public_key_base64();
+  EXPECT_EQ(verify_with(field + message, record, Policy::strict).signatures.at(0).verdict, Verdict::pass);
+  const std::string added = field + "From: Mallory <m@example.org>\r\n" + message;
+  EXPECT_EQ(verify_with(added, record, Policy::strict).signatures.at(0).verdict, Verdict::fail);
+}
+
 TEST(SignVerify, SignerRefusesWhatCannotBeSigned) {
   const PrivateKey rsa = PrivateKey::generate(KeyType::rsa, 1024);
   SignOptions o;

@@ -155,6 +155,22 @@ TEST_F(VerifyRules, Ed25519SignedMessagePasses) {
   EXPECT_EQ(r.signatures[0].algorithm, "ed25519-sha256");
 }
 
+// RFC 5322 §4.5 allows WSP between a field name and its colon, so "DKIM-Signature :" is a
+// signature field. Relaxed header canonicalization removes that WSP (§3.4.2), so the signature still
+// verifies; simple keeps it, so the header hash changes.
+TEST_F(VerifyRules, SignatureFieldWithSpaceBeforeColonIsChecked) {
+  keys_.set(kSelector, {record_for(*rsa_)});
+  for (Canon canon : {Canon::relaxed, Canon::simple}) {
+    SignOptions o = options();
+    o.header_canon = canon;
+    std::string bytes = signed_copy(kMessage, o, *rsa_);
+    ASSERT_EQ(bytes.rfind("DKIM-Signature:", 0), 0u);
+    bytes.insert(std::string_view("DKIM-Signature").size(), " \t");
+    const Outcome expected = canon == Canon::relaxed ? kPass : Outcome{Verdict::fail, Reason::signature_mismatch};
+    EXPECT_EQ(only(verify(bytes)), expected) << "header canonicalization " << static_cast<int>(canon);
+  }
+}
+
 // §6.1.3 step 4 (body hash) before the signature: a changed body is body_hash_mismatch.
 TEST_F(VerifyRules, AlteredBodyFailsWithBodyHashMismatch) {
   keys_.set(kSelector, {record_for(*rsa_)});
