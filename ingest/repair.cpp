@@ -90,14 +90,18 @@ void add_variants(std::string_view m, const std::vector<std::size_t>& lines, boo
   }
 }
 
-// What a repair must touch to help: the body of a signature whose body hash failed, the header
-// of one whose signature did not verify. Other failures (none today) leave both in scope.
+// What a repair may touch and still help. A signature whose body hash matched but whose signature
+// did not verify failed on its header: only header repairs can help, and a body one would break
+// the body hash. One whose body hash failed had its header never checked (§6.1.3 stops at the
+// body hash), so the header may be damaged too ("From :" quoted as ">From :" by an mboxo writer):
+// both parts. Other failures (none today) leave both in scope.
 RepairScope failed_parts(const engine::MessageResult& r) {
   RepairScope scope{false, false};
   for (const auto& s : r.signatures) {
     if (s.verdict != engine::Verdict::fail) continue;
     if (s.reason == engine::Reason::body_hash_mismatch) {
       scope.body = true;
+      scope.header = true;
     } else if (s.reason == engine::Reason::signature_mismatch) {
       scope.header = true;
     } else {

@@ -24,8 +24,8 @@ struct RepairVariant {
   std::string bytes;  // the whole repaired message
 };
 
-// The part of a message a repair may touch. Only an edit to the part whose hash failed can make
-// a signature pass: the body for a body hash mismatch, the header for a signature mismatch.
+// The parts of a message a repair may touch. After a signature mismatch (the body hash matched)
+// only a header edit can help; after a body hash mismatch the header was never checked, so both.
 struct RepairScope {
   bool header = true;
   bool body = true;

@@ -172,6 +172,25 @@ TEST(Repair, HeaderFailureIsNotRetriedOnBodyRepairs) {
   EXPECT_EQ(t.keys.lookups, 2u);
 }
 
+// An mboxo writer quoted both a body line and the first header line, an obsolete-syntax
+// "From :" (RFC 5322 §4.5). The body hash fails first, so the header was never checked: the
+// repair must un-quote the header line too for the signature to pass.
+TEST(Repair, BodyHashFailureAlsoRepairsAQuotedHeaderLine) {
+  Signed s;
+  const std::string message = s.sign("From : a@example.com\nSubject: q\n\nHello,\n\nFrom the start.\n");
+  InputMessage input;
+  auto owned = std::make_shared<const std::string>(testing::quote_for(message, MboxFormat::mboxo));
+  ASSERT_NE(owned->find("\n>From : a@example.com"), std::string::npos);  // below the signature
+  input.bytes = *owned;
+  input.storage = owned;
+  input.container = Container::mboxo;
+  engine::PipelineItem item = s.check(input);
+  ASSERT_EQ(item.result.signatures.size(), 1u);
+  EXPECT_EQ(item.result.signatures[0].verdict, engine::Verdict::pass);
+  EXPECT_EQ(item.note, "pass after repair: mboxo >From un-quoting (2 lines)");
+  EXPECT_EQ(item.input.bytes, message);
+}
+
 // One row per message: verdict of its signature and the repair note.
 std::vector<std::pair<engine::Verdict, std::string>> verdicts(Signed& s, const std::vector<InputMessage>& items) {
   std::vector<std::pair<engine::Verdict, std::string>> out;
