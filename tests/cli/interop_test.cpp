@@ -263,7 +263,8 @@ TEST_F(Interop, DkimscanVerifiesWhatDkimpySigns) {
 // The sample's passing messages, changed 800 ways (refolded and retyped fields, added and
 // reordered ones, whitespace, line ends, bytes, bodies cut off or dropped): on every signature
 // dkimscan must say pass or not-pass as a peer does, where the peer follows RFC 6376 (the script
-// lists where each departs from it). The script fails, too, when too few signatures had a peer's
+// lists where each departs from it), and give the same verdicts when the messages are read back
+// from mboxrd and mboxo archives. The script fails, too, when too few signatures had a peer's
 // answer for the comparison to mean anything. Fixed seed: the same messages every run.
 TEST(InteropDifferential, ChangedMessagesGetThePeersVerdicts) {
   REQUIRE_DKIMPY();

@@ -4,9 +4,11 @@
 # messages that were signed and then changed the way mail gets changed in transit and in storage
 # (refolded or retyped header fields, added and reordered fields, whitespace, line ends, a changed
 # byte, a body cut off or dropped). For every signature, dkimscan's pass or not-pass must be what a
-# peer says; a peer is only asked where it follows RFC 6376 (see peer_votes()). Run by
-# interop_test.cpp; prints each disagreement and exits 1 if there is any, or if too few signatures
-# had a peer to answer for the check to mean anything.
+# peer says; a peer is only asked where it follows RFC 6376 (see peer_votes()). Then the same
+# messages are read back from an mboxrd and an mboxo archive, and each must get the verdicts its
+# file got (the repair, ingest/repair.h, undoes the mboxo quoting). Run by interop_test.cpp;
+# prints each disagreement and exits 1 if there is any, or if too few signatures had a peer to
+# answer for the check to mean anything.
 #
 #   peer_differential.py --dkimscan BIN --python PY --sample DIR --work DIR [--count N] [--seed S]
 #
@@ -261,6 +263,46 @@ def peer_votes(message, signature_field):
 
 
 # ---------------------------------------------------------------------------------------------
+# The same messages read back from mbox archives
+
+MBOX_WRITERS = {
+    # format: (how its writer quotes a line that starts like a From_ line, --mbox-format to read it)
+    "mboxrd": (re.compile(rb"(?m)^(>*From )"), "mboxrd"),  # reversible: must give the files' verdicts
+    "mboxo": (re.compile(rb"(?m)^(From )"), "auto"),       # irreversible: the repair must undo it
+}
+
+
+def archive_disagreements(args, keys, paths, by_file):
+    """Each message that ends in a line end (an mbox writer adds one to any other, which changes the
+    message) is written to an archive of each format; every item must get the signature verdicts
+    its file got."""
+    kept = []
+    for path in paths:
+        with open(path, "rb") as f:
+            message = f.read()
+        if message.endswith(b"\n"):
+            kept.append((path, message))
+    out = []
+    for name, (quoting, read_as) in MBOX_WRITERS.items():
+        archive = os.path.join(args.work, name + ".mbox")
+        with open(archive, "wb") as f:
+            for _, message in kept:
+                f.write(b"From sender@example.org Mon Jan  1 00:00:00 2024\n" + quoting.sub(rb">\1", message) + b"\n")
+        items = [json.loads(line) for line in run_lines([args.dkimscan, "verify", "--format", "jsonl", "--quiet",
+                                                          "--mbox-format", read_as, "--keys", keys, archive])]
+        items = [o for o in items if o.get("type") == "message"]
+        if len(items) != len(kept):
+            out.append(f"{archive}: {len(items)} items for {len(kept)} messages")
+            continue
+        for (path, _), item in zip(kept, items):
+            want = [s["result"] for s in by_file[path]["signatures"]]
+            got = [s["result"] for s in item["signatures"]]
+            if got != want:
+                out.append(f"{item['source']} ({path} in {name}): {got}, as a file {want} {item.get('note', '')}")
+    return out, len(kept)
+
+
+# ---------------------------------------------------------------------------------------------
 
 def run_lines(argv):
     return subprocess.run(argv, capture_output=True, check=False).stdout.decode("utf-8", "replace").splitlines()
@@ -335,6 +377,11 @@ def main():
     total = sum(len(o["signatures"]) for found in items.values() for o in found)
     print(f"differential: {len(paths)} changed messages, {total} signatures, {answered} with a peer's answer "
           f"({outcomes[True]} pass, {outcomes[False]} not), {len(disagreements)} disagreements")
+    by_file = {path: found[0] for path, found in items.items() if len(found) == 1}
+    in_archives, archived = archive_disagreements(args, keys, [p for p in paths if p in by_file], by_file)
+    print(f"differential: {archived} of them read back from mboxrd and mboxo archives, "
+          f"{len(in_archives)} verdicts unlike the files'")
+    disagreements += in_archives
     for d in disagreements:
         print("  " + d)
     # Not vacuous: most signatures were judged by a peer, and both outcomes occur often.
