@@ -7,6 +7,8 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 
 #include "cli/exit_codes.h"
 #include "cli/time_arg.h"
@@ -24,7 +26,11 @@ void add_sign_command(CLI::App& app, SignArgs& args) {
       "Example:\n"
       "  dkimscan keygen --type ed25519 --domain example.org --selector s1 --out s1.pem >> keys.zone\n"
       "  dkimscan sign --key s1.pem --domain example.org --selector s1 --out signed/ mail/*.eml\n"
-      "  dkimscan verify --keys keys.zone signed/");
+      "  dkimscan verify --keys keys.zone signed/\n"
+      "\n"
+      "Exit codes: 0 every message was signed; 2 some message could not be read or signed (each is\n"
+      "named on stderr; the others were signed); 64 bad usage; 66 the key cannot be read; 74 a copy\n"
+      "could not be written.");
   cmd->add_option("--key", args.key_file, "Private key (PEM, RSA or Ed25519)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--domain,-d", args.domain, "Signing domain (d=)")->required();
   cmd->add_option("--selector,-s", args.selector, "Selector (s=)")->required();
@@ -56,13 +62,6 @@ void add_keygen_command(CLI::App& app, KeygenArgs& args) {
 }
 
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::string reason;
-  std::optional<std::string> text = read_whole_file(path, reason);
-  if (!text) throw std::runtime_error("cannot read " + path + ": " + reason);
-  return std::move(*text);
-}
 
 Canon parse_canon(std::string_view text, std::string_view what) {
   if (text == "simple") return Canon::simple;
@@ -103,19 +102,54 @@ std::string zone_line(const std::string& name, const std::string& txt) {
 
 }  // namespace
 
+// A batch signs every message it can: one that cannot be read or signed (no From field, say) is
+// named on stderr and skipped, and the exit code says that some were (2). Two inputs with the same
+// file name would write the same copy; the second is refused rather than overwriting the first.
 int run_sign(const SignArgs& args) {
-  PrivateKey key = PrivateKey::load_pem_file(args.key_file);
+  std::optional<PrivateKey> loaded;
+  try {
+    loaded.emplace(PrivateKey::load_pem_file(args.key_file));
+  } catch (const std::runtime_error& e) {  // unreadable, or not a PEM private key
+    fmt::print(stderr, "dkimscan: sign: {}\n", e.what());
+    return kExitNoInput;
+  }
+  const PrivateKey& key = *loaded;
   SignOptions options = sign_options(args, key.type());
   fs::create_directories(args.out_dir);
+  std::map<fs::path, const std::string*> written;  // copy → the input it was signed from
+  int exit_code = kExitOk;
+  auto skip = [&exit_code](const std::string& path, const std::string& why) {
+    fmt::print(stderr, "dkimscan: sign: {}: {}\n", path, why);
+    exit_code = kExitIncomplete;
+  };
   for (const std::string& path : args.messages) {
-    std::string message = read_file(path);
-    std::string field = sign_message(message, options, key);
-    fs::path target = fs::path(args.out_dir) / fs::path(path).filename();
+    const fs::path target = fs::path(args.out_dir) / fs::path(path).filename();
+    const auto [earlier, fresh] = written.emplace(target, &path);
+    if (!fresh) {
+      skip(path, "not signed: its copy " + target.string() + " is already the one of " + *earlier->second);
+      continue;
+    }
+    std::string reason;
+    const std::optional<std::string> message = read_whole_file(path, reason);
+    if (!message) {
+      skip(path, "cannot read: " + reason);
+      continue;
+    }
+    std::string field;
+    try {
+      field = sign_message(*message, options, key);
+    } catch (const std::runtime_error& e) {
+      skip(path, std::string("not signed: ") + e.what());
+      continue;
+    }
     std::ofstream out(target, std::ios::binary | std::ios::trunc);
-    out << field << message;
-    if (!out.flush()) throw std::runtime_error("cannot write " + target.string());
+    out << field << *message;
+    if (!out.flush()) {
+      fmt::print(stderr, "dkimscan: sign: cannot write {}\n", target.string());
+      return kExitIoError;
+    }
   }
-  return kExitOk;
+  return exit_code;
 }
 
 int run_keygen(const KeygenArgs& args) {

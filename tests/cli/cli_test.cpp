@@ -396,6 +396,36 @@ TEST_F(Cli, SignWritesCopiesUnderTheSameNames) {
   EXPECT_TRUE(fs::exists(dir_ / "out/01-pass.eml"));
 }
 
+// A batch signs what it can: a message without From and a second input with an earlier one's
+// file name are named on stderr and skipped (exit 2), the rest are signed; a key that is not a
+// PEM private key is 66.
+TEST_F(Cli, SignSkipsWhatItCannotSignAndSaysWhich) {
+  ASSERT_EQ(run_command(dkimscan_command("keygen --type ed25519 -d example.org -s s --out " + shell_quote(dir_ / "b.pem") +
+                                         " > /dev/null"))
+                .exit_code,
+            0);
+  const std::string no_from = dir_.write("batch/no-from.eml", "To: a@example.org\r\nSubject: x\r\n\r\nbody\r\n");
+  const std::string same_name = dir_.write("batch/again/03-unsigned.eml", read_text(dir_ / "m/01-pass.eml"));
+  const std::string sign = "sign --key " + shell_quote(dir_ / "b.pem") + " -d example.org -s s --out " +
+                           shell_quote(dir_ / "batch-out") + " ";
+  const CommandResult r = run_command(dkimscan_command(sign + shell_quote(no_from) + " " +
+                                                       shell_quote(dir_ / "m/03-unsigned.eml") + " " +
+                                                       shell_quote(same_name) + " 2>&1"));
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find(no_from + ": not signed: the message has no From field"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(same_name + ": not signed: its copy"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(dir_ / "batch-out/no-from.eml"));
+  // The copy is the first input's, not overwritten by the second.
+  EXPECT_TRUE(read_text(dir_ / "batch-out/03-unsigned.eml").ends_with(read_text(dir_ / "m/03-unsigned.eml")));
+
+  dir_.write("not-a-key.pem", "garbage\n");
+  const CommandResult bad_key = run_command(dkimscan_command("sign --key " + shell_quote(dir_ / "not-a-key.pem") +
+                                                             " -d example.org -s s --out " + shell_quote(dir_ / "none") +
+                                                             " " + shell_quote(dir_ / "m/03-unsigned.eml") + " 2>&1"));
+  EXPECT_EQ(bad_key.exit_code, 66) << bad_key.out;
+  EXPECT_FALSE(fs::exists(dir_ / "none/03-unsigned.eml"));
+}
+
 // --zone adds a zone-file line whose TXT strings are at most 255 bytes (RFC 1035 §3.3.14) and
 // join to exactly the key-file value.
 TEST_F(Cli, KeygenZoneSplitsStringsAt255Bytes) {

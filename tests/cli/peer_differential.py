@@ -6,7 +6,8 @@
 # byte, a body cut off or dropped). For every signature, dkimscan's pass or not-pass must be what a
 # peer says; a peer is only asked where it follows RFC 6376 (see peer_votes()). Then the same
 # messages are read back from an mboxrd and an mboxo archive, and each must get the verdicts its
-# file got (the repair, ingest/repair.h, undoes the mboxo quoting). Run by interop_test.cpp;
+# file got (the repair, ingest/repair.h, undoes the mboxo quoting); and dkimscan signs them, and
+# each copy must pass in dkimscan and in the peers. Run by interop_test.cpp;
 # prints each disagreement and exits 1 if there is any, or if too few signatures had a peer to
 # answer for the check to mean anything.
 #
@@ -303,6 +304,51 @@ def archive_disagreements(args, keys, paths, by_file):
 
 
 # ---------------------------------------------------------------------------------------------
+# The same messages signed by dkimscan
+
+def signing_disagreements(args, paths):
+    """dkimscan signs the first 150 changed messages (odd as some are: WSP before colons, bare CR
+    and LF, no body) with simple and with relaxed canonicalization; every copy must pass in
+    dkimscan and in each peer that follows the RFC on it (peer_votes())."""
+    key, zone = os.path.join(args.work, "signer.pem"), os.path.join(args.work, "signer.zone")
+    with open(zone, "wb") as f:
+        f.write(subprocess.run([args.dkimscan, "keygen", "--type", "rsa", "--bits", "2048", "--domain", "example.org",
+                                "--selector", "signer", "--out", key], capture_output=True, check=True).stdout)
+    signed, out = [], []
+    for canon in ("simple/simple", "relaxed/relaxed"):
+        out_dir = os.path.join(args.work, "signed-" + canon.replace("/", "-"))
+        subprocess.run([args.dkimscan, "sign", "--key", key, "--domain", "example.org", "--selector", "signer", "-c",
+                        canon, "--out", out_dir] + paths[:150], capture_output=True)
+        for path in paths[:150]:
+            copy = os.path.join(out_dir, os.path.basename(path))
+            with open(path, "rb") as f:
+                has_from = any(name_of(f).strip().lower() == b"from" for f in split_message(f.read())[0])
+            if os.path.exists(copy):
+                signed.append(copy)
+            elif has_from:  # only a message without From may be refused (RFC 6376 §5.4)
+                out.append(f"{path}: dkimscan sign ({canon}) wrote no copy")
+    ours = [json.loads(line) for line in run_lines([args.dkimscan, "verify", "--format", "jsonl", "--quiet",
+                                                     "--keys", zone] + signed)]
+    ours = [o for o in ours if o.get("type") == "message"]
+    dkimpy = run_lines([args.python, os.path.join(HERE, "peer_dkimpy.py"), "verify", zone] + signed)
+    mail_dkim = run_lines(["perl", os.path.join(HERE, "peer_mail_dkim.pl"), zone] + signed)
+    if not len(ours) == len(dkimpy) == len(mail_dkim) == len(signed):
+        return out + [f"signed copies: answers for {len(ours)}, {len(dkimpy)}, {len(mail_dkim)} of {len(signed)}"], 0
+    for path, o, py, pl in zip(signed, ours, dkimpy, mail_dkim):
+        with open(path, "rb") as f:
+            message = f.read()
+        py_counts, pl_counts = peer_votes(message, split_message(message)[0][0])  # our field is first
+        results = {"dkimscan": o["result"]}
+        if py_counts:
+            results["dkimpy"] = py.split()[0] if py else "none"
+        if pl_counts:
+            results["Mail::DKIM"] = pl.split()[0] if pl else "none"
+        if any(r != "pass" for r in results.values()):
+            out.append(f"{path} (signed by dkimscan): {results}")
+    return out, len(signed)
+
+
+# ---------------------------------------------------------------------------------------------
 
 def run_lines(argv):
     return subprocess.run(argv, capture_output=True, check=False).stdout.decode("utf-8", "replace").splitlines()
@@ -382,6 +428,9 @@ def main():
     print(f"differential: {archived} of them read back from mboxrd and mboxo archives, "
           f"{len(in_archives)} verdicts unlike the files'")
     disagreements += in_archives
+    in_signing, signed = signing_disagreements(args, paths)
+    print(f"differential: {signed} copies signed by dkimscan, {len(in_signing)} that do not pass")
+    disagreements += in_signing
     for d in disagreements:
         print("  " + d)
     # Not vacuous: most signatures were judged by a peer, and both outcomes occur often.
