@@ -3,7 +3,37 @@
 // signature's header canonicalization, then the DKIM-Signature field itself with b= emptied.
 #include "engine/header_hash.h"
 
+#include <string>
+#include <unordered_map>
+
 namespace dkimscan::engine {
+
+namespace detail {
+
+std::vector<const HeaderField*> select_by_name_index(const std::vector<HeaderField>& fields, std::string_view h_value) {
+  // The key of a name as field_name_equals() compares it: ASCII letters folded, and for a field
+  // the WSP before its colon dropped.
+  auto key = [](std::string_view name) {
+    std::string folded(name);
+    for (char& c : folded) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    return folded;
+  };
+  std::unordered_map<std::string, std::vector<const HeaderField*>> by_name;  // each top to bottom
+  for (const HeaderField& field : fields) by_name[key(field_name_trimmed(field.name))].push_back(&field);
+  std::vector<const HeaderField*> chosen;
+  for_each_signed_header(h_value, [&](std::string_view name) {
+    auto found = by_name.find(key(name));
+    if (found == by_name.end() || found->second.empty()) {
+      chosen.push_back(nullptr);  // §5.4.2: listed more often than present
+      return;
+    }
+    chosen.push_back(found->second.back());  // the bottom-most not yet taken
+    found->second.pop_back();
+  });
+  return chosen;
+}
+
+}  // namespace detail
 
 std::size_t compute_header_hash(const ParsedMessage& message, const Signature& sig, Digest& digest,
                                 DigestBytes& out) noexcept {

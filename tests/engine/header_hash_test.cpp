@@ -54,6 +54,48 @@ TEST(SelectSignedHeaders, ManyFieldsAndListings) {
   EXPECT_EQ(got[700], "<none>");
 }
 
+// Past detail::kSelectScanLimit comparisons the fields are indexed by name (a crafted message must
+// not cost fields × listings); the choice must be the scan's. Random small messages compare the
+// two directly, names differing in case and in WSP before the colon.
+TEST(SelectSignedHeaders, NameIndexChoosesWhatTheScanChooses) {
+  constexpr const char* kNames[] = {"From", "from", "FROM ", "To", "to\t", "Subject", "X-A", "x-a"};
+  std::uint32_t seed = 12345;
+  auto next = [&seed](std::uint32_t n) {
+    seed = seed * 1103515245u + 12345u;
+    return (seed >> 16) % n;
+  };
+  for (int round = 0; round < 300; ++round) {
+    std::string text, h;
+    const std::uint32_t field_count = next(12), listing_count = 1 + next(12);
+    for (std::uint32_t i = 0; i < field_count; ++i) text += std::string(kNames[next(8)]) + ": " + std::to_string(i) + "\r\n";
+    text += "\r\n";
+    for (std::uint32_t i = 0; i < listing_count; ++i) h += std::string(i ? ":" : "") + kNames[next(6)];
+    ParsedMessage m;
+    m.split(text);
+    std::vector<const HeaderField*> scanned;
+    select_signed_headers(m.fields(), h, [&](const HeaderField* f) { scanned.push_back(f); });
+    EXPECT_EQ(detail::select_by_name_index(m.fields(), h), scanned) << text << "h=" << h;
+  }
+}
+
+TEST(SelectSignedHeaders, FiftyThousandFieldsAndListingsAreSelectedThroughTheIndex) {
+  constexpr int kCount = 50000;
+  std::string text;
+  for (int i = 0; i < kCount; ++i) text += "X-F: " + std::to_string(i) + "\r\n";
+  text += "From: a@x\r\n\r\n";
+  std::string h = "from";
+  for (int i = 0; i < kCount + 1; ++i) h += ":x-f";
+  ParsedMessage m;
+  m.split(text);
+  ASSERT_GT(static_cast<std::size_t>(kCount) * m.fields().size(), detail::kSelectScanLimit);
+  const std::vector<std::string> got = selected(m, h);
+  ASSERT_EQ(got.size(), static_cast<std::size_t>(kCount) + 2);
+  EXPECT_EQ(got[0], "From: a@x\r\n");
+  EXPECT_EQ(got[1], "X-F: 49999\r\n");
+  EXPECT_EQ(got[kCount], "X-F: 0\r\n");
+  EXPECT_EQ(got[kCount + 1], "<none>");
+}
+
 std::string hex(const DigestBytes& d, std::size_t n) {
   std::string s;
   for (std::size_t i = 0; i < n; ++i) s += "0123456789abcdef"[d[i] >> 4], s += "0123456789abcdef"[d[i] & 15];
