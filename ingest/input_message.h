@@ -44,7 +44,7 @@ struct InputMessage {
   // True when a worker thread must finish the item with load_deferred() (ingest/open_inputs.h)
   // before its bytes are final; deferred_size is then what the batching counts. Two cases:
   //  - unquote_pending false: bytes have not been read; source is the file's path.
-  //  - unquote_pending true: bytes are an mboxrd message as stored, its ">From " lines still quoted.
+  //  - unquote_pending true: bytes are an mboxrd message as stored, any ">From " lines still quoted.
   //    writable: they lie in memory that is this item's alone to rewrite (a block of the mbox
   //    stream reader, not a read-only mapping), so they are un-quoted in place.
   bool deferred = false;

@@ -52,8 +52,9 @@ std::string item_name(const std::string& name, std::uint64_t number) {
 // Fills out with the message [cut.begin, cut.end) of window, sharing storage (zero copy). mboxrd
 // un-quoting rewrites it: in place when the window is a block of the stream reader (block, which
 // holds no message beyond max_message_bytes: IngestOptions), otherwise into a copy. With
-// options.defer_reads the un-quoting is left to the worker that loads the item (load_deferred()),
-// so the serial reader does not make that pass; in a block, the worker too un-quotes in place.
+// options.defer_reads an mboxrd message is left to the worker that loads it (load_deferred()):
+// looking for quoted lines is a pass over every byte, and the serial reader, which bounds a run on
+// many cores, then makes only the From_-line pass. In a block, the worker un-quotes in place.
 void emit(InputMessage& out, std::string source, std::uint64_t offset, std::string_view window,
           const MboxCut& cut, const std::shared_ptr<const void>& storage, char* block,
           const IngestOptions& options, MboxFormat format) {
@@ -63,25 +64,31 @@ void emit(InputMessage& out, std::string source, std::uint64_t offset, std::stri
   out.offset = offset;
   out.container = container_of(format);
   const std::string_view message = window.substr(cut.begin, cut.end - cut.begin);
-  if ((cut.unquote || buffered) && message.size() > options.max_message_bytes) {
+  if (buffered && message.size() > options.max_message_bytes) {
     out.error = IngestError::too_large;
-    out.error_detail = buffered ? too_large_detail(options)
-                                : "message of " + std::to_string(message.size()) + " bytes to un-quote";
+    out.error_detail = too_large_detail(options);
     return;
   }
-  if (cut.unquote && options.defer_reads && cut.error == IngestError::none) {
-    out.bytes = message;  // as stored; load_deferred() un-quotes and checks it
+  const bool mboxrd = format == MboxFormat::mboxrd;
+  if (mboxrd && options.defer_reads && cut.error == IngestError::none) {
+    out.bytes = message;  // as stored; load_deferred() un-quotes (if need be) and checks it
     out.storage = storage;
     out.writable = buffered;  // in place, in the block
     out.deferred = out.unquote_pending = true;
     out.deferred_size = message.size();
     return;
   }
-  if (cut.unquote && buffered) {
+  const bool unquote = mboxrd && has_quoted_from_line(message);
+  if (unquote && message.size() > options.max_message_bytes) {
+    out.error = IngestError::too_large;
+    out.error_detail = unquote_too_large_detail(message.size());
+    return;
+  }
+  if (unquote && buffered) {
     // The block's bytes of this message are its alone (the reader only appends after them).
     out.bytes = std::string_view(block + cut.begin, unquote_mboxrd(message, block + cut.begin));
     out.storage = storage;
-  } else if (cut.unquote) {
+  } else if (unquote) {
     auto owned = std::make_shared<std::string>();
     unquote_mboxrd(message, *owned);
     out.bytes = *owned;

@@ -136,7 +136,6 @@ CutStatus MboxSplitter::cut_by_from_line(std::string_view data, std::size_t at, 
     out.end = std::max(end, begin);
     out.next = p;
   }
-  out.unquote = format_ == MboxFormat::mboxrd && has_quoted_from_line(data.substr(begin, out.end - begin));
   return CutStatus::message;
 }
 
@@ -223,6 +222,10 @@ std::size_t unquote_mboxrd(std::string_view message, char* out) noexcept {
 void unquote_mboxrd(std::string_view message, std::string& out) {
   out.reserve(out.size() + message.size());
   for_each_unquoted_run(message, [&](std::string_view run) { out.append(run); });
+}
+
+std::string unquote_too_large_detail(std::size_t size) {
+  return "message of " + std::to_string(size) + " bytes to un-quote";
 }
 
 MboxFormat detect_mbox_format(std::string_view prefix, bool eof) {

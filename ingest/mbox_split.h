@@ -26,7 +26,6 @@ struct MboxCut {
   std::size_t end = 0;
   std::size_t next = 0;   // where the next From_ line starts (or data.size())
   bool by_length = false; // Content-Length located the end (mboxcl/cl2)
-  bool unquote = false;   // mboxrd: some ">From " line needs one '>' removed (copy path)
   IngestError error = IngestError::none;  // bad_content_length (then split at From_ lines)
   std::string error_detail;
 };
@@ -69,6 +68,9 @@ void unquote_mboxrd(std::string_view message, std::string& out);
 // The same into out, which has room for message.size() bytes (un-quoting never adds any); the
 // count written. out may be message.data(): the message is then un-quoted in place.
 std::size_t unquote_mboxrd(std::string_view message, char* out) noexcept;
+// too_large's detail for an mboxrd message of size bytes that would have to be un-quoted into a
+// copy larger than IngestOptions::max_message_bytes.
+std::string unquote_too_large_detail(std::size_t size);
 
 // True when bytes starts like an mbox archive: a "From " line. Not when the line is a From header
 // field written with space before its colon ("From : joe@example.org", RFC 5322 §4.5.1 obsolete

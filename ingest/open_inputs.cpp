@@ -141,11 +141,20 @@ class InputsSource final : public MessageSource {
 
 void load_deferred(InputMessage& item, const IngestOptions& options, ByteArena& arena) {
   if (!item.deferred) return;
-  if (item.unquote_pending) {  // an mboxrd message as stored: un-quote it into its own bytes
-    if (item.writable) {
+  if (item.unquote_pending) {  // an mboxrd message as stored: un-quote it, if it quotes anything
+    item.deferred = item.unquote_pending = false;
+    if (!has_quoted_from_line(item.bytes)) {
+      // The bytes as stored are the message: most mail has no "From " line to quote.
+    } else if (item.writable) {
       // SAFETY: the block was allocated writable and only this item points into these bytes.
       char* const data = const_cast<char*>(item.bytes.data());
       item.bytes = std::string_view(data, unquote_mboxrd(item.bytes, data));
+    } else if (item.bytes.size() > options.max_message_bytes) {  // a mapped archive: too large to copy
+      item.error = IngestError::too_large;
+      item.error_detail = unquote_too_large_detail(item.bytes.size());
+      item.bytes = {};
+      item.storage.reset();
+      return;
     } else if (item.bytes.size() <= ByteArena::kLargestTake) {
       const std::span<char> room = arena.take(item.bytes.size());  // un-quoting only removes bytes
       item.bytes = std::string_view(room.data(), unquote_mboxrd(item.bytes, room.data()));
@@ -156,7 +165,6 @@ void load_deferred(InputMessage& item, const IngestOptions& options, ByteArena& 
       item.bytes = *owned;
       item.storage = std::move(owned);
     }
-    item.deferred = item.unquote_pending = false;
     item.error = check_message(item.bytes, options.max_header_line, item.error_detail);
     return;
   }

@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "ingest/byte_arena.h"
 #include "ingest/mbox_source.h"
+#include "ingest/open_inputs.h"
 #include "ingest_test_util.h"
 
 namespace dkimscan::ingest {
@@ -342,6 +344,32 @@ TEST(MboxSplit, StreamSkipsAMessageLargerThanTheLimit) {
     EXPECT_EQ(items[2].bytes, kM2);
     EXPECT_EQ(items[2].source, "m#3");
     EXPECT_EQ(items[2].offset, mbox.find(kM2));
+  }
+}
+
+// A mapped archive has no size limit for messages handed on as views, but an mboxrd message that
+// must be un-quoted into a copy does: the same when the reader un-quotes and when a worker does.
+TEST(MboxSplit, MappedMboxrdMessageTooLargeToUnquoteIsReported) {
+  const std::string quoted = "From: a@b\n\n" + std::string(300, 'x') + "\nFrom here\n";
+  const std::string plain = "From: a@b\n\n" + std::string(300, 'y') + "\n";
+  testing::TempDir dir;
+  const std::string path = dir.write("big.mbox", testing::write_mbox({quoted, plain}, MboxFormat::mboxrd));
+  IngestOptions options;
+  options.read_mode = ReadMode::mmap;
+  options.mbox_format = MboxFormat::mboxrd;
+  options.max_message_bytes = 200;
+  for (bool defer : {false, true}) {
+    SCOPED_TRACE(defer);
+    options.defer_reads = defer;
+    auto items = testing::read_all({path}, options);
+    ASSERT_EQ(items.size(), 2u);
+    ByteArena arena;
+    for (InputMessage& item : items) load_deferred(item, options, arena);
+    EXPECT_EQ(items[0].error, IngestError::too_large);
+    EXPECT_EQ(items[0].error_detail, "message of " + std::to_string(quoted.size() + 1) + " bytes to un-quote");
+    EXPECT_TRUE(items[0].bytes.empty());
+    EXPECT_EQ(items[1].error, IngestError::none);
+    EXPECT_EQ(items[1].bytes, plain);
   }
 }
 
