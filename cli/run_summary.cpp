@@ -18,7 +18,7 @@ void RunSummary::add(const engine::PipelineItem& item) noexcept {
     ++signatures;
     ++signature_results[static_cast<std::size_t>(sig.verdict)];
   }
-  if (!item.note.empty()) ++repaired;
+  if (!item.note.empty() && item.result.best == Verdict::pass) ++repaired;  // not a "fail after repair"
 }
 
 int RunSummary::exit_code() const noexcept {

@@ -123,6 +123,22 @@ bool repairs(const engine::MessageResult& before, const engine::MessageResult& a
   return fixed;
 }
 
+// The variant explains a failure without curing it: a signature whose body hash failed as stored
+// has a matching body hash on the variant (it fails on its header now), none passes that did not,
+// and none that passed stops passing. The stored reason, "the body was changed", would then blame
+// the body for what the archive did; the variant's says where the message really differs.
+bool locates_damage(const engine::MessageResult& before, const engine::MessageResult& after) {
+  if (before.signatures.size() != after.signatures.size()) return false;
+  bool located = false;
+  for (std::size_t i = 0; i < before.signatures.size(); ++i) {
+    const engine::SignatureResult &was = before.signatures[i], &now = after.signatures[i];
+    if ((was.verdict == engine::Verdict::pass) != (now.verdict == engine::Verdict::pass)) return false;
+    located = located || (was.reason == engine::Reason::body_hash_mismatch &&
+                          now.reason == engine::Reason::signature_mismatch);
+  }
+  return located;
+}
+
 }  // namespace
 
 std::vector<RepairVariant> repair_variants(std::string_view message, Container container, RepairScope scope,
@@ -150,17 +166,33 @@ std::vector<RepairVariant> repair_variants(std::string_view message, Container c
 void repair_failed_signatures(engine::PipelineItem& item, engine::VerifyScratch& scratch,
                               const engine::Verifier& verifier, engine::KeyProvider& keys) {
   const RepairScope scope = failed_parts(item.result);  // nothing in scope when nothing failed
+  // The first variant that locates the damage without curing it; used if none cures it.
+  std::shared_ptr<const std::string> located_bytes;
+  engine::MessageResult located_result;
+  std::string located_label;
   for (RepairVariant& variant : repair_variants(item.input.bytes, item.input.container, scope)) {
     // LIFETIME: the result's views point into *owned, which the item keeps if this variant wins.
     auto owned = std::make_shared<const std::string>(std::move(variant.bytes));
     engine::MessageResult result;
     verifier.verify(*owned, keys, scratch, result);
-    if (!repairs(item.result, result)) continue;
-    item.result = std::move(result);
-    item.input.bytes = *owned;
-    item.input.storage = std::move(owned);
-    item.note = "pass after repair: " + variant.label;
-    return;
+    if (repairs(item.result, result)) {
+      item.result = std::move(result);
+      item.input.bytes = *owned;
+      item.input.storage = std::move(owned);
+      item.note = "pass after repair: " + variant.label;
+      return;
+    }
+    if (!located_bytes && locates_damage(item.result, result)) {
+      located_bytes = std::move(owned);
+      located_result = std::move(result);
+      located_label = std::move(variant.label);
+    }
+  }
+  if (located_bytes) {
+    item.result = std::move(located_result);
+    item.input.bytes = *located_bytes;
+    item.input.storage = std::move(located_bytes);
+    item.note = "fail after repair: " + located_label + ": the body is as signed, a signed header field is not";
   }
 }
 

@@ -41,7 +41,9 @@ std::vector<RepairVariant> repair_variants(std::string_view message, Container c
 // The pipeline's second look (engine::Reverifier): when a signature of item fails (Verdict::fail),
 // each variant that touches a part whose check failed is verified; the first that makes a failed
 // signature pass, and no passing one fail, replaces the item's bytes and result, and the note
-// says "pass after repair: <label>".
+// says "pass after repair: <label>". When none does, the first variant on which a body hash that
+// failed as stored matches (the signature then fails on the header) replaces them instead, with
+// the note "fail after repair: <label>: ...": the archive changed the body, someone the header.
 // LIFETIME: the item then owns the variant through input.storage; input.bytes points into it.
 void repair_failed_signatures(engine::PipelineItem& item, engine::VerifyScratch& scratch,
                               const engine::Verifier& verifier, engine::KeyProvider& keys);

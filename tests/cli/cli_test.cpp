@@ -377,6 +377,42 @@ TEST_F(Cli, KeygenLineVerifiesSignaturesMadeWithTheKey) {
   }
 }
 
+// In an mboxo archive (the writer quoted a "From " body line), a message signed and then given
+// another Subject: the repair passes one whose only damage is the quoting, and locates the
+// damage of the other ("fail after repair", reason signature_mismatch), which the summary does not
+// count as repaired.
+TEST_F(Cli, MboxoRepairPassesTheQuotedMessageAndLocatesTheChangedHeader) {
+  const CommandResult keygen = run_command(dkimscan_command("keygen --type ed25519 -d example.org -s q --out " +
+                                                            shell_quote(dir_ / "q.pem")));
+  ASSERT_EQ(keygen.exit_code, 0);
+  const std::string zone = dir_.write("q.zone", keygen.out);
+  const std::string message = "From: a@example.org\nSubject: quoted\n\nHello,\n\nFrom the start, thanks.\n";
+  dir_.write("q/1.eml", message);
+  ASSERT_EQ(run_command(dkimscan_command("sign --key " + shell_quote(dir_ / "q.pem") + " -d example.org -s q --out " +
+                                         shell_quote(dir_ / "q-signed") + " " + shell_quote(dir_ / "q/1.eml")))
+                .exit_code,
+            0);
+  const std::string signed_copy = read_text(dir_ / "q-signed/1.eml");
+  std::string changed = signed_copy;
+  changed.replace(changed.find("Subject: quoted"), 15, "Subject: QUOTED");
+  auto mboxo_entry = [](std::string m) {
+    m.replace(m.find("\nFrom the start"), 6, "\n>From ");
+    return "From a@example.org Mon Jan  1 00:00:00 2024\n" + m + "\n";
+  };
+  const std::string archive = dir_.write("q.mbox", mboxo_entry(signed_copy) + mboxo_entry(changed));
+  const CommandResult r = run_command(verify_args(zone, shell_quote(archive)));
+  const std::vector<json> messages = messages_of(r.out);
+  ASSERT_EQ(messages.size(), 2u) << r.out;
+  EXPECT_EQ(messages[0]["result"], "pass");
+  EXPECT_EQ(messages[0]["note"], "pass after repair: mboxo >From un-quoting (1 line)");
+  EXPECT_EQ(messages[1]["result"], "fail");
+  EXPECT_EQ(messages[1]["reason"], "signature_mismatch");
+  EXPECT_EQ(messages[1]["note"],
+            "fail after repair: mboxo >From un-quoting (1 line): the body is as signed, a signed header field is not");
+  const json summary = parse_json_lines(r.out).back();
+  EXPECT_EQ(summary["repaired"], 1);
+}
+
 // sign writes the signed copies under the same file names in --out and leaves the inputs alone.
 TEST_F(Cli, SignWritesCopiesUnderTheSameNames) {
   ASSERT_EQ(run_command(dkimscan_command("keygen --type ed25519 -d example.org -s s --out " + shell_quote(dir_ / "s.pem") +

@@ -102,6 +102,16 @@ struct Signed {
   }
 };
 
+// message as an mboxo writer stores it (its "From " lines quoted), owned by the item.
+InputMessage stored_in_mboxo(const std::string& message) {
+  InputMessage input;
+  auto owned = std::make_shared<const std::string>(testing::quote_for(message, MboxFormat::mboxo));
+  input.bytes = *owned;
+  input.storage = std::move(owned);
+  input.container = Container::mboxo;
+  return input;
+}
+
 const std::string kPlain = "From: a@example.com\nTo: b@example.org\nSubject: plain\n\nHello.\n";
 const std::string kFromLine =
     "From: a@example.com\nTo: b@example.org\nSubject: quoted\n\nHello,\n\nFrom the start, thanks.\n";
@@ -133,15 +143,35 @@ TEST(Repair, TamperedMessageStaysFailed) {
   Signed s;
   std::string message = s.sign(kFromLine);
   message.replace(message.find("thanks"), 6, "THANKS");
-  InputMessage input;
-  auto owned = std::make_shared<const std::string>(testing::quote_for(message, MboxFormat::mboxo));
-  input.bytes = *owned;
-  input.storage = owned;
-  input.container = Container::mboxo;
+  const InputMessage input = stored_in_mboxo(message);
   engine::PipelineItem item = s.check(input);
   EXPECT_EQ(item.result.signatures[0].verdict, engine::Verdict::fail);
   EXPECT_EQ(item.result.signatures[0].reason, engine::Reason::body_hash_mismatch);
   EXPECT_EQ(item.note, "");
+}
+
+// Stored in an mboxo archive, a message whose header was changed fails on its body hash first (the
+// writer quoted a body line). Un-quoting makes the body hash match without making the signature
+// pass: the result then says where the message really differs, and the note says so.
+TEST(Repair, UnquotingThatMatchesTheBodyButNotTheHeaderLocatesTheDamage) {
+  Signed s;
+  std::string message = s.sign(kFromLine);
+  message.replace(message.find("Subject: quoted"), 15, "Subject: QUOTED");
+  const InputMessage input = stored_in_mboxo(message);
+  engine::MessageResult as_stored;
+  engine::VerifyScratch scratch;
+  s.verifier.verify(input.bytes, s.keys, scratch, as_stored);
+  ASSERT_EQ(as_stored.signatures.size(), 1u);
+  EXPECT_EQ(as_stored.signatures[0].reason, engine::Reason::body_hash_mismatch);
+
+  engine::PipelineItem item = s.check(input);
+  ASSERT_EQ(item.result.signatures.size(), 1u);
+  EXPECT_EQ(item.result.signatures[0].verdict, engine::Verdict::fail);
+  EXPECT_EQ(item.result.signatures[0].reason, engine::Reason::signature_mismatch);
+  EXPECT_EQ(item.result.best, engine::Verdict::fail);
+  EXPECT_EQ(item.note, "fail after repair: mboxo >From un-quoting (1 line): the body is as signed, a signed header "
+                       "field is not");
+  EXPECT_EQ(item.input.bytes, message);
 }
 
 // A signature that fails on its header (the body hash matched) is not retried on body repairs:
@@ -178,12 +208,8 @@ TEST(Repair, HeaderFailureIsNotRetriedOnBodyRepairs) {
 TEST(Repair, BodyHashFailureAlsoRepairsAQuotedHeaderLine) {
   Signed s;
   const std::string message = s.sign("From : a@example.com\nSubject: q\n\nHello,\n\nFrom the start.\n");
-  InputMessage input;
-  auto owned = std::make_shared<const std::string>(testing::quote_for(message, MboxFormat::mboxo));
-  ASSERT_NE(owned->find("\n>From : a@example.com"), std::string::npos);  // below the signature
-  input.bytes = *owned;
-  input.storage = owned;
-  input.container = Container::mboxo;
+  const InputMessage input = stored_in_mboxo(message);
+  ASSERT_NE(input.bytes.find("\n>From : a@example.com"), std::string::npos);  // below the signature
   engine::PipelineItem item = s.check(input);
   ASSERT_EQ(item.result.signatures.size(), 1u);
   EXPECT_EQ(item.result.signatures[0].verdict, engine::Verdict::pass);
