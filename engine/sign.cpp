@@ -51,7 +51,9 @@ std::string signed_header_list(const ParsedMessage& message, const SignOptions& 
     }
   }
   // §5.4: From MUST be signed.
-  if (!has_from && options.headers.empty()) throw std::runtime_error("the message has no From field, which RFC 6376 §5.4 requires to be signed");
+  if (!has_from && options.headers.empty()) {
+    throw std::runtime_error("the message has no From field, which RFC 6376 §5.4 requires to be signed");
+  }
   if (!has_from) throw std::runtime_error("the signed header list must include From");
   return list;
 }
