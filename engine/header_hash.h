@@ -43,11 +43,16 @@ std::vector<const HeaderField*> select_by_name_index(const std::vector<HeaderFie
 // in a stack bitmap (a heap one only past kInlineFields fields), so any number of listings works.
 template <class Fn>
 void select_signed_headers(const std::vector<HeaderField>& fields, std::string_view h_value, Fn&& fn) {
-  std::size_t listings = 0;
-  for_each_signed_header(h_value, [&](std::string_view) { ++listings; });
-  if (listings > detail::kSelectScanLimit / std::max<std::size_t>(fields.size(), 1)) {
-    for (const HeaderField* field : detail::select_by_name_index(fields, h_value)) fn(field);
-    return;
+  const std::size_t most_listings = detail::kSelectScanLimit / std::max<std::size_t>(fields.size(), 1);
+  // h= holds at most (size + 1) / 2 listings (a name, then a colon): most h= values are too short
+  // to pass the limit, and are not counted.
+  if (h_value.size() / 2 >= most_listings) {
+    std::size_t listings = 0;
+    for_each_signed_header(h_value, [&](std::string_view) { ++listings; });
+    if (listings > most_listings) {
+      for (const HeaderField* field : detail::select_by_name_index(fields, h_value)) fn(field);
+      return;
+    }
   }
   constexpr std::size_t kInlineFields = 512;
   std::uint64_t inline_taken[kInlineFields / 64] = {};

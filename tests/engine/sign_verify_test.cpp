@@ -73,6 +73,15 @@ struct Signer {
   Policy policy;  // rsa-sha1 needs legacy
 };
 
+// d=example.com, s=sel, signed at kNow; the tests add what they vary.
+SignOptions example_options() {
+  SignOptions o;
+  o.domain = "example.com";
+  o.selector = "sel";
+  o.timestamp = kNow;
+  return o;
+}
+
 MessageResult verify_with(const std::string& bytes, const std::string& record, Policy policy) {
   OneKey keys(record);
   VerifyOptions options;
@@ -100,10 +109,7 @@ TEST(SignVerify, EverySignatureTheSignerMakesVerifies) {
         for (Canon header : {Canon::simple, Canon::relaxed}) {
           for (Canon body_canon : {Canon::simple, Canon::relaxed}) {
             for (int flags = 0; flags < 4; ++flags) {
-              SignOptions o;
-              o.domain = "example.com";
-              o.selector = "sel";
-              o.timestamp = kNow;
+              SignOptions o = example_options();
               o.algorithm = signer.algorithm;
               o.header_canon = header;
               o.body_canon = body_canon;
@@ -135,10 +141,7 @@ TEST(SignVerify, EverySignatureTheSignerMakesVerifies) {
 
 TEST(SignVerify, ReportedFactsAreWhatWasSigned) {
   const PrivateKey key = PrivateKey::generate(KeyType::ed25519, 0);
-  SignOptions o;
-  o.domain = "example.com";
-  o.selector = "sel";
-  o.timestamp = kNow;
+  SignOptions o = example_options();
   o.header_canon = Canon::relaxed;
   o.body_canon = Canon::simple;
   o.auid = "joe@mail.example.com";
@@ -163,10 +166,7 @@ TEST(SignVerify, ReportedFactsAreWhatWasSigned) {
 // lists From once more than present and an added From breaks the signature.
 TEST(SignVerify, OversigningCountsFieldsWrittenWithSpaceBeforeTheColon) {
   const PrivateKey key = PrivateKey::generate(KeyType::ed25519, 0);
-  SignOptions o;
-  o.domain = "example.com";
-  o.selector = "sel";
-  o.timestamp = kNow;
+  SignOptions o = example_options();
   o.oversign = true;
   const std::string message = "From : Joe <joe@example.com>\r\nSubject: hi\r\n\r\nbody\r\n";
   const std::string field = sign_message(message, o, key);
