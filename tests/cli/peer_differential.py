@@ -55,8 +55,14 @@ def name_of(field):
     return field.split(b":", 1)[0]
 
 
+def named(field, name):
+    """Whether the field's name is name (lower case), as RFC 5322 compares names: the case and the
+    WSP before the colon do not count."""
+    return name_of(field).strip().lower() == name
+
+
 def is_signature(field):
-    return name_of(field).strip().lower() == b"dkim-signature"
+    return named(field, b"dkim-signature")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -113,7 +119,7 @@ def wsp_before_colon(fields, sep, body, rng):
     # top ("From :" first in a file once made it look like an mbox).
     r = rng.random()
     if r < 0.3:
-        fields.insert(0, fields.pop(next(j for j, f in enumerate(fields) if name_of(f).strip().lower() == b"from")))
+        fields.insert(0, fields.pop(next(j for j, f in enumerate(fields) if named(f, b"from"))))
         i = 0
     else:
         i = pick(rng, fields, r < 0.6)
@@ -255,7 +261,7 @@ def peer_votes(message, signature_field):
                  Debian 12's version has no Ed25519 (RFC 8463)."""
     fields, _, body = split_message(message)
     wsp_before_colon = any(re.match(rb"[^:\s]+[ \t]+:", f) for f in fields)
-    from_fields = sum(1 for f in fields if name_of(f).strip().lower() == b"from")
+    from_fields = sum(1 for f in fields if named(f, b"from"))
     ends_in_line_end = body == b"" or body.endswith(b"\n")
     dkimpy = not wsp_before_colon and from_fields <= 1 and ends_in_line_end
     mail_dkim = (b"ed25519" not in signature_field and ends_in_line_end and
@@ -322,7 +328,8 @@ def signing_disagreements(args, paths):
         for path in paths[:150]:
             copy = os.path.join(out_dir, os.path.basename(path))
             with open(path, "rb") as f:
-                has_from = any(name_of(f).strip().lower() == b"from" for f in split_message(f.read())[0])
+                fields = split_message(f.read())[0]
+            has_from = any(named(field, b"from") for field in fields)
             if os.path.exists(copy):
                 signed.append(copy)
             elif has_from:  # only a message without From may be refused (RFC 6376 §5.4)
