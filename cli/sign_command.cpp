@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -84,6 +85,12 @@ SignOptions sign_options(const SignArgs& args, KeyType key_type) {
   std::size_t slash = canon.find('/');
   options.header_canon = parse_canon(canon.substr(0, slash), "header");
   options.body_canon = slash == std::string_view::npos ? Canon::simple : parse_canon(canon.substr(slash + 1), "body");
+  for (const std::string& name : args.headers) {
+    // RFC 5322 field-name = 1*ftext: a name verifiers would reject makes a signature that never passes.
+    // (CLI11 drops the empty items of "From::To" itself.)
+    const bool valid = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) { return c > 32 && c < 127; });
+    if (!valid) throw CLI::ValidationError("--headers", fmt::format("'{}' is not a header field name", name));
+  }
   options.headers = args.headers;
   options.oversign = args.oversign;
   options.body_length = args.body_length;

@@ -186,13 +186,34 @@ Reason check_auid(const Tag* i, std::string_view domain, Signature& out) noexcep
   return Reason::ok;
 }
 
+// §3.5 h= = hdr-name *( [FWS] ":" [FWS] hdr-name ), hdr-name = RFC 5322 field-name = 1*ftext
+// (printable ASCII but ':'). An empty item ("From::To", a trailing ':') or a name with a space
+// inside is a syntax error, which §6.1.1 says MUST make the signature a PERMFAIL. Old signers left
+// stray colons, and the common verifiers skip empty items: --legacy does too.
+bool is_valid_signed_header_list(std::string_view h_value, Policy policy) noexcept {
+  if (trim_fws(h_value).empty()) return true;  // no names at all: reported as From not signed
+  std::size_t start = 0;
+  while (start <= h_value.size()) {
+    std::size_t colon = h_value.find(':', start);
+    if (colon == std::string_view::npos) colon = h_value.size();
+    const std::string_view name = trim_fws(h_value.substr(start, colon - start));
+    if (name.empty() && policy == Policy::strict) return false;
+    for (const char c : name) {
+      if (c < 33 || c > 126) return false;  // ftext: %d33-57 / %d59-126 (':' ends the item)
+    }
+    start = colon + 1;
+  }
+  return true;
+}
+
 // d=, s=, h= and i=: who signed and what.
-Reason parse_identity_tags(const SigTags& st, Signature& out) noexcept {
+Reason parse_identity_tags(const SigTags& st, Policy policy, Signature& out) noexcept {
   out.domain = st.d->value;
   if (!is_valid_dns_name(out.domain)) return Reason::sig_bad_domain;
   out.selector = st.s->value;
   if (!is_valid_dns_name(out.selector)) return Reason::sig_bad_selector;
   out.signed_headers = st.h->value;
+  if (!is_valid_signed_header_list(out.signed_headers, policy)) return Reason::sig_bad_signed_headers;
   // §5.4 (and §6.1.1): "The From header field MUST be signed".
   bool from_signed = false;
   for_each_signed_header(out.signed_headers, [&](std::string_view name) {
@@ -252,7 +273,7 @@ Reason parse_signature(const HeaderField& field, Policy policy, Signature& out) 
   if (Reason r = check_version(st.v, policy, out); r != Reason::ok) return r;
   if (Reason r = check_required(st); r != Reason::ok) return r;
   if (Reason r = parse_crypto_tags(st, policy, out); r != Reason::ok) return r;
-  if (Reason r = parse_identity_tags(st, out); r != Reason::ok) return r;
+  if (Reason r = parse_identity_tags(st, policy, out); r != Reason::ok) return r;
   return parse_optional_tags(st, policy, out);
 }
 

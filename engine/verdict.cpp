@@ -58,6 +58,9 @@ constexpr std::array<ReasonInfo, kReasonCount> kReasonTable{{
      "The i= value is not [local-part]@domain in dkim-quoted-printable (RFC 6376 §3.5, §2.11)"},
     {sig_auid_outside_sdid, kPermerror, "sig_auid_outside_sdid",
      "The i= domain is neither the d= domain nor a subdomain of it (RFC 6376 §3.5)"},
+    {sig_bad_signed_headers, kPermerror, "sig_bad_signed_headers",
+     "The h= list has an empty item (as in 'from::to' or a trailing ':') or a name that is not a header "
+     "field name (RFC 6376 §3.5); --legacy skips empty items"},
     {sig_from_not_signed, kPermerror, "sig_from_not_signed",
      "The h= list does not include the From field, which must be signed (RFC 6376 §5.4)"},
     {sig_bad_body_length, kPermerror, "sig_bad_body_length",

@@ -34,6 +34,7 @@ enum class Reason : std::uint16_t {
   sig_bad_selector,
   sig_bad_auid,
   sig_auid_outside_sdid,
+  sig_bad_signed_headers,
   sig_from_not_signed,
   sig_bad_body_length,
   sig_body_length_exceeds_body,

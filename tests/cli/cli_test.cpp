@@ -454,6 +454,13 @@ TEST_F(Cli, SignSkipsWhatItCannotSignAndSaysWhich) {
   // The copy is the first input's, not overwritten by the second.
   EXPECT_TRUE(read_text(dir_ / "batch-out/03-unsigned.eml").ends_with(read_text(dir_ / "m/03-unsigned.eml")));
 
+  // A name in --headers that is not a field name would make an h= that verifiers reject (RFC 6376
+  // §3.5): bad usage.
+  const CommandResult bad_headers = run_command(
+      dkimscan_command(sign + "--headers 'From:Bad Name' " + shell_quote(dir_ / "m/03-unsigned.eml") + " 2>&1"));
+  EXPECT_EQ(bad_headers.exit_code, 64) << bad_headers.out;
+  EXPECT_NE(bad_headers.out.find("'Bad Name' is not a header field name"), std::string::npos) << bad_headers.out;
+
   dir_.write("not-a-key.pem", "garbage\n");
   const CommandResult bad_key = run_command(dkimscan_command("sign --key " + shell_quote(dir_ / "not-a-key.pem") +
                                                              " -d example.org -s s --out " + shell_quote(dir_ / "none") +

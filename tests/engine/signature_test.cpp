@@ -283,6 +283,16 @@ TEST_F(SignatureTest, FromMissingFromSignedHeadersIsSigFromNotSigned) {
   EXPECT_EQ(parse_with({{"h", ""}}), Reason::sig_from_not_signed);
 }
 
+TEST_F(SignatureTest, EmptyOrMalformedSignedHeaderNameIsSigBadSignedHeaders) {
+  // (A byte outside printable ASCII is already a tag-list error, sig_syntax, in any tag value.)
+  for (const char* h : {"From::To", "From:To:", ":From", "From: :To", "Fr om:To", "From:Sub\r\n ject"}) {
+    EXPECT_EQ(parse_with({{"h", h}}), Reason::sig_bad_signed_headers) << h;
+  }
+  // --legacy skips empty items, as the common verifiers do; a malformed name stays an error.
+  EXPECT_EQ(parse_with({{"h", "From::To:"}}, Policy::legacy), Reason::ok);
+  EXPECT_EQ(parse_with({{"h", "Fr om:To"}}, Policy::legacy), Reason::sig_bad_signed_headers);
+}
+
 TEST_F(SignatureTest, FromIsFoundCaseInsensitivelyBetweenFws) {
   ASSERT_EQ(parse_with({{"h", "to :\r\n FROM : subject"}}), Reason::ok);
   EXPECT_EQ(sig_.signed_headers, "to :\r\n FROM : subject");
