@@ -165,7 +165,9 @@ void load_deferred(InputMessage& item, const IngestOptions& options, ByteArena& 
       item.bytes = *owned;
       item.storage = std::move(owned);
     }
-    item.error = check_message(item.bytes, options.max_header_line, item.error_detail);
+    // A stream that broke inside this message (a truncated .gz) marked it already: that stands,
+    // as it does when the reader checks the message itself (-j1).
+    if (item.error == IngestError::none) item.error = check_message(item.bytes, options.max_header_line, item.error_detail);
     return;
   }
   std::string path = std::move(item.source);
