@@ -49,25 +49,83 @@ bool skip_entry(std::string_view path) {
   return (up == std::string_view::npos ? dir : dir.substr(up + 1)) == "tmp";
 }
 
-// The data of the current entry of an archive.
-// After a read error libarchive's state is fatal: *failed tells the owner to stop there.
-class EntryReader final : public ByteReader {
+// The data of the current entry, block by block as libarchive decompresses it.
+//
+// archive_read_data() would copy blocks into the caller's buffer, and when the stream breaks partway
+// through a request it returns only the error: every block it had copied is lost, up to a whole
+// request (1 MiB for the mbox reader). A truncated .gz then lost the messages before the damage
+// too. archive_read_data_block() hands each block over as soon as it is whole, so all of them
+// arrive; only the block the stream broke in (at most 64 KiB of output, libarchive's) is lost.
+// After a read error libarchive's state is fatal: the owner stops there.
+class EntryData {
  public:
-  EntryReader(archive* a, bool* failed) noexcept : a_(a), failed_(failed) {}
-  long read(char* buffer, std::size_t n) override {
-    const la_ssize_t got = la().read_data(a_, buffer, n);
-    if (got >= 0) return static_cast<long>(got);
-    detail_ = archive_text(a_);
-    *failed_ = true;
-    return -1;
+  explicit EntryData(archive* a) noexcept : a_(a) {}
+
+  // At each new entry: nothing of the last one is left.
+  void start_entry() noexcept {
+    data_ = nullptr;
+    left_ = 0;
+    hole_ = 0;
+    position_ = 0;
   }
-  IngestError error() const override { return IngestError::truncated; }
-  std::string error_detail() const override { return detail_; }
+
+  // Up to n bytes into buffer: the count, 0 at the end of the entry, -1 on a read error.
+  long read(char* buffer, std::size_t n) {
+    while (left_ == 0 && hole_ == 0) {
+      const void* block = nullptr;
+      std::size_t size = 0;
+      la_int64_t offset = 0;
+      const int status = la().read_data_block(a_, &block, &size, &offset);
+      if (status == ARCHIVE_EOF) return 0;
+      if (status < ARCHIVE_WARN) {
+        detail_ = archive_text(a_);
+        return -1;
+      }
+      // A sparse tar entry skips its holes: they read as zeros, as archive_read_data() gives them.
+      hole_ = offset > position_ ? static_cast<std::uint64_t>(offset - position_) : 0;
+      data_ = static_cast<const char*>(block);
+      left_ = size;
+    }
+    if (hole_ != 0) {
+      n = static_cast<std::size_t>(std::min<std::uint64_t>(n, hole_));
+      std::memset(buffer, 0, n);
+      hole_ -= n;
+    } else {
+      n = std::min(n, left_);
+      std::memcpy(buffer, data_, n);
+      data_ += n;
+      left_ -= n;
+    }
+    position_ += static_cast<la_int64_t>(n);
+    return static_cast<long>(n);
+  }
+
+  const std::string& detail() const noexcept { return detail_; }
 
  private:
   archive* a_;
-  bool* failed_;
+  const char* data_ = nullptr;  // LIFETIME: libarchive's, valid until the next read_data_block
+  std::size_t left_ = 0;
+  std::uint64_t hole_ = 0;
+  la_int64_t position_ = 0;
   std::string detail_;
+};
+
+// The rest of the current entry as a stream (the mbox splitter's, or a nested archive's input).
+class EntryReader final : public ByteReader {
+ public:
+  EntryReader(EntryData* data, bool* failed) noexcept : data_(data), failed_(failed) {}
+  long read(char* buffer, std::size_t n) override {
+    const long got = data_->read(buffer, n);
+    if (got < 0) *failed_ = true;
+    return got;
+  }
+  IngestError error() const override { return IngestError::truncated; }
+  std::string error_detail() const override { return data_->detail(); }
+
+ private:
+  EntryData* data_;
+  bool* failed_;
 };
 
 // First the bytes already read for sniffing, then the rest of the stream.
@@ -93,15 +151,16 @@ class PrefixedReader final : public ByteReader {
   std::unique_ptr<ByteReader> rest_;
 };
 
-// Reads up to limit bytes of the current entry into out; false (with detail) on a read error.
-bool read_entry(archive* a, std::size_t limit, std::string& out, std::string& detail) {
+// Reads up to limit bytes of the current entry into out; false (with detail) on a read error, with
+// out holding what came before it.
+bool read_entry(EntryData& data, std::size_t limit, std::string& out, std::string& detail) {
   while (out.size() < limit) {
     const std::size_t old = out.size();
     out.resize(old + std::min(kBlock, limit - old));
-    const la_ssize_t got = la().read_data(a, out.data() + old, out.size() - old);
+    const long got = data.read(out.data() + old, out.size() - old);
     out.resize(old + (got > 0 ? static_cast<std::size_t>(got) : 0));
     if (got < 0) {
-      detail = archive_text(a);
+      detail = data.detail();
       return false;
     }
     if (got == 0) break;
@@ -133,7 +192,7 @@ class ArchiveSource final : public MessageSource {
     la().read_support_format_raw(a_);
   }
   ~ArchiveSource() override {
-    current_.reset();  // its EntryReader points into a_
+    current_.reset();  // its EntryReader points into a_ and entry_data_
     la().read_free(a_);
   }
 
@@ -174,6 +233,7 @@ class ArchiveSource final : public MessageSource {
         return true;
       }
       opened_ = true;
+      entry_data_.start_entry();
       if (la().entry_filetype(entry) != AE_IFREG) continue;
       const bool raw = la().format(a_) == ARCHIVE_FORMAT_RAW;
       const char* path = la().entry_pathname(entry);
@@ -204,7 +264,7 @@ class ArchiveSource final : public MessageSource {
   bool start_entry(std::string source, InputMessage& out) {
     std::string head;
     std::string detail;
-    if (!read_entry(a_, kSniffBytes, head, detail)) {
+    if (!read_entry(entry_data_, kSniffBytes, head, detail)) {
       done_ = true;
       set_error(out, std::move(source), IngestError::truncated, std::move(detail));
       return true;
@@ -216,12 +276,12 @@ class ArchiveSource final : public MessageSource {
     if (entries_format_ != StdinFormat::message) {
       if (depth_ + 1 < kMaxDepth && looks_packed(head)) {
         auto nested = std::make_unique<ArchiveSource>(source, options_, entries_format_, depth_ + 1);
-        nested->open_reader(std::make_unique<PrefixedReader>(std::move(head), std::make_unique<EntryReader>(a_, &done_)));
+        nested->open_reader(std::make_unique<PrefixedReader>(std::move(head), std::make_unique<EntryReader>(&entry_data_, &done_)));
         current_ = std::move(nested);
         return false;
       }
       if (looks_like_mbox(head)) {
-        current_ = open_mbox_stream(std::move(source), std::move(head), std::make_unique<EntryReader>(a_, &done_), options_);
+        current_ = open_mbox_stream(std::move(source), std::move(head), std::make_unique<EntryReader>(&entry_data_, &done_), options_);
         return false;
       }
       if (entries_format_ == StdinFormat::mbox) {
@@ -235,7 +295,7 @@ class ArchiveSource final : public MessageSource {
   bool whole_message(std::string source, std::string head, InputMessage& out) {
     auto owned = std::make_shared<std::string>(std::move(head));
     std::string detail;
-    if (!read_entry(a_, options_.max_message_bytes + 1, *owned, detail)) {
+    if (!read_entry(entry_data_, options_.max_message_bytes + 1, *owned, detail)) {
       done_ = true;
       set_error(out, std::move(source), IngestError::truncated, std::move(detail));
       return true;
@@ -258,6 +318,7 @@ class ArchiveSource final : public MessageSource {
   StdinFormat entries_format_;
   int depth_;
   archive* a_;
+  EntryData entry_data_{a_};               // the current entry's data; after a_ (initialized from it)
   FileBytes memory_;                        // LIFETIME: a_ reads from it when opened on memory
   std::unique_ptr<ByteReader> upstream_;    // a_ reads from it when nested
   std::string upstream_buffer_;

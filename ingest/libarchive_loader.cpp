@@ -53,7 +53,7 @@ Loaded load() {
               find(library, "archive_read_open_fd", f.read_open_fd, why) &&
               find(library, "archive_read_open", f.read_open, why) &&
               find(library, "archive_read_next_header", f.read_next_header, why) &&
-              find(library, "archive_read_data", f.read_data, why) &&
+              find(library, "archive_read_data_block", f.read_data_block, why) &&
               find(library, "archive_error_string", f.error_string, why) &&
               find(library, "archive_set_error", f.set_error, why) &&
               find(library, "archive_format", f.format, why) &&

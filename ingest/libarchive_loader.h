@@ -31,7 +31,7 @@ struct LibArchive {
   decltype(&::archive_read_open_fd) read_open_fd;
   decltype(&::archive_read_open) read_open;
   decltype(&::archive_read_next_header) read_next_header;
-  decltype(&::archive_read_data) read_data;
+  decltype(&::archive_read_data_block) read_data_block;
   decltype(&::archive_error_string) error_string;
   decltype(&::archive_set_error) set_error;
   decltype(&::archive_format) format;

@@ -131,6 +131,34 @@ TEST_F(Cli, VerifyReportsInInputOrderWithSeveralThreads) {
   }
 }
 
+// Damage is reported the same whatever -j is: the workers that load mboxrd messages at -j2 and
+// more must keep what the reader found (a .gz cut inside the last message; junk between messages).
+TEST_F(Cli, DamagedArchivesGetTheSameReportAtEveryThreadCount) {
+  std::string mbox;
+  for (int i = 0; i < 150; ++i) {  // 250 KB: the cut lies beyond the gzip reader's first 64 KiB block
+    const std::string message = read_text(dir_ / (i % 2 == 0 ? "m/01-pass.eml" : "m/02-fail.eml"));
+    mbox += "From a@example.org Mon Jan  1 00:00:00 2024\n" + message + "\n>>From a quoted line\n\n";
+    if (i == 12) mbox += "From \x01\x02 junk\n\x7f\x80\x81 not a message\n\n";
+  }
+  const std::string plain = dir_.write("damaged/whole.mbox", mbox);
+  ASSERT_EQ(run_command("gzip -c " + shell_quote(plain) + " > " + shell_quote(dir_ / "damaged/whole.mbox.gz")).exit_code, 0);
+  const std::string gz = read_text(dir_ / "damaged/whole.mbox.gz");
+  dir_.write("damaged/cut.mbox.gz", gz.substr(0, gz.size() * 9 / 10));
+  std::string reference;
+  for (const char* threads : {"1", "2", "4"}) {
+    const CommandResult r = run_command(verify_args(keys(), shell_quote(dir_ / "damaged"), std::string("-j ") + threads));
+    EXPECT_EQ(r.exit_code, 2) << threads;  // unreadable messages
+    std::string lines;
+    for (const json& message : messages_of(r.out)) lines += message.dump() + "\n";
+    if (reference.empty()) {
+      reference = lines;
+      EXPECT_NE(lines.find("\"code\":\"truncated\""), std::string::npos) << lines;
+      EXPECT_NE(lines.find("\"code\":\"not_a_message\""), std::string::npos) << lines;
+    }
+    EXPECT_EQ(lines, reference) << "-j " << threads;
+  }
+}
+
 TEST_F(Cli, ExitCodesFollowTheWorstMessage) {
   const std::string m = dir_ / "m/";
   EXPECT_EQ(run_command(verify_args(keys(), shell_quote(m + "01-pass.eml") + " " + shell_quote(m + "03-unsigned.eml")))
