@@ -23,11 +23,22 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) noexcept 
   return length;
 }
 
+// Printable ASCII but '"' and '\\': copied as is.
+constexpr bool is_plain(unsigned char c) noexcept { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; }
+
 }  // namespace
 
 void append_json_string(fmt::memory_buffer& out, std::string_view text) {
   out.push_back('"');
   for (std::size_t i = 0; i < text.size();) {
+    // Most of a report's text needs no escaping: it goes out a run at a time, not byte by byte.
+    std::size_t run = i;
+    while (run < text.size() && is_plain(static_cast<unsigned char>(text[run]))) ++run;
+    if (run > i) {
+      out.append(text.substr(i, run - i));
+      i = run;
+      if (i == text.size()) break;
+    }
     unsigned char c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
       std::size_t length = utf8_sequence_length(text, i);

@@ -159,6 +159,19 @@ TEST_F(Cli, DamagedArchivesGetTheSameReportAtEveryThreadCount) {
   }
 }
 
+// JSON Lines stays valid JSON (and valid UTF-8) whatever bytes a message or a file name holds:
+// '"', '\\' and control bytes are escaped, valid UTF-8 passes, a byte that is not UTF-8 becomes U+FFFD.
+TEST_F(Cli, JsonStringsAreEscapedAndValidUtf8) {
+  const std::string path = dir_.write("odd/a \"quoted\" \\ name.eml",
+                                      "From: a@example.org\r\nMessage-ID: <caf\xc3\xa9\x01\t\"x\"\\\xff@example.org>\r\n\r\nbody\r\n");
+  const CommandResult r = run_command(verify_args(keys(), shell_quote(path)));
+  const std::vector<json> messages = messages_of(r.out);  // throws on invalid JSON or UTF-8
+  ASSERT_EQ(messages.size(), 1u) << r.out;
+  EXPECT_EQ(messages[0]["source"], path);
+  EXPECT_EQ(messages[0]["message_id"], "<caf\xc3\xa9\x01\t\"x\"\\\xef\xbf\xbd@example.org>");
+  EXPECT_NE(r.out.find("\\u0001\\t\\\"x\\\"\\\\\\ufffd"), std::string::npos) << r.out;
+}
+
 TEST_F(Cli, ExitCodesFollowTheWorstMessage) {
   const std::string m = dir_ / "m/";
   EXPECT_EQ(run_command(verify_args(keys(), shell_quote(m + "01-pass.eml") + " " + shell_quote(m + "03-unsigned.eml")))
