@@ -77,7 +77,7 @@ class EntryData {
       la_int64_t offset = 0;
       const int status = la().read_data_block(a_, &block, &size, &offset);
       if (status == ARCHIVE_EOF) return 0;
-      if (status < ARCHIVE_WARN) {
+      if (status != ARCHIVE_OK && status != ARCHIVE_WARN) {  // FATAL, FAILED, or a RETRY that may recur
         detail_ = archive_text(a_);
         return -1;
       }
