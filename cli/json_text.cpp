@@ -1,7 +1,10 @@
 // File: cli/json_text.cpp
 #include "cli/json_text.h"
 
+#include <fmt/format.h>
+
 #include <cstdint>
+#include <iterator>
 
 namespace dkimscan::cli {
 namespace {
@@ -28,7 +31,7 @@ constexpr bool is_plain(unsigned char c) noexcept { return c >= 0x20 && c < 0x7F
 
 }  // namespace
 
-void append_json_string(fmt::memory_buffer& out, std::string_view text) {
+void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
   for (std::size_t i = 0; i < text.size();) {
     // Most of a report's text needs no escaping: it goes out a run at a time, not byte by byte.

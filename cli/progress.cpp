@@ -34,8 +34,8 @@ std::optional<std::uint64_t> ProgressSink::known_input_size(const std::vector<st
   return total;
 }
 
-void ProgressSink::emit(const engine::PipelineItem& item) {
-  inner_.emit(item);
+void ProgressSink::emit(const engine::PipelineItem& item, std::string_view rendered) {
+  inner_.emit(item, rendered);
   ++messages_;
   bytes_ += item.input.bytes.size();
   const auto now = Clock::now();

@@ -19,7 +19,8 @@ class ProgressSink final : public engine::ResultSink {
   ProgressSink(engine::ResultSink& inner, std::optional<std::uint64_t> total_bytes);
   ~ProgressSink() override;
 
-  void emit(const engine::PipelineItem& item) override;
+  void render(const engine::PipelineItem& item, std::string& out) const override { inner_.render(item, out); }
+  void emit(const engine::PipelineItem& item, std::string_view rendered) override;
 
   // True when a progress line makes sense: stderr is a terminal.
   static bool wanted();

@@ -1,7 +1,8 @@
 // File: cli/report_writer.cpp
-// The text and JSON Lines renderings of verification results. Each line is formatted into one
-// fmt::memory_buffer, kept from item to item (no allocation once it has held the longest line),
-// and written with a single fwrite. Items arrive one at a time (the pipeline's serial emit).
+// The text, JSON Lines and Authentication-Results renderings of verification results. render()
+// runs on the pipeline's workers and appends each line to its batch's buffer (kept from round to
+// round: no allocation once it has held the longest batch); emit(), on the one thread that writes,
+// only counts the item and writes its line.
 #include "cli/report_writer.h"
 
 #include <fmt/format.h>
@@ -39,14 +40,11 @@ class TextWriter final : public ReportWriter {
  public:
   using ReportWriter::ReportWriter;
 
-  void write_item(const PipelineItem& item) override {
-    fmt::memory_buffer& line = line_;
-    line.clear();
+  void render(const PipelineItem& item, std::string& line) const override {
     auto out = std::back_inserter(line);
     if (item.input.error != ingest::IngestError::none) {
       fmt::format_to(out, "{:<9} {}  error: {} ({})\n", "error", item.input.source,
                      ingest::ingest_error_code(item.input.error), item.input.error_detail);
-      write({line.data(), line.size()});
       return;
     }
     fmt::format_to(out, "{:<9} {}", eng::verdict_name(item.result.best), item.input.source);
@@ -61,7 +59,6 @@ class TextWriter final : public ReportWriter {
     if (!item.note.empty()) fmt::format_to(out, "  {}", item.note);
     if (item.result.defect != eng::MessageDefect::none) fmt::format_to(out, "  defect: {}", defect_code(item.result.defect));
     line.push_back('\n');
-    write({line.data(), line.size()});
   }
 
   void write_summary(const RunInfo& info) override {
@@ -80,14 +77,11 @@ class TextWriter final : public ReportWriter {
     fmt::format_to(out, "\ntime:       {:.3f} s, {:.0f} messages/s, {:.1f} MB/s\n", seconds,
                    seconds > 0 ? s.messages / seconds : 0.0, seconds > 0 ? info.pipeline.bytes / seconds / 1e6 : 0.0);
     const engine::PipelineStats& p = info.pipeline;
-    fmt::format_to(out, "stages:     read {:.3f} s, verify {:.3f} s (over {} threads), output {:.3f} s\n",
-                   p.read_seconds, p.verify_seconds, p.threads, p.emit_seconds);
+    fmt::format_to(out, "stages:     read {:.3f} s, verify {:.3f} s (over {} threads), render {:.3f} s, output {:.3f} s\n",
+                   p.read_seconds, p.verify_seconds, p.threads, p.render_seconds, p.emit_seconds);
     if (!info.key_stats_text.empty()) fmt::format_to(out, "keys:       {}\n", info.key_stats_text);
     write({text.data(), text.size()});
   }
-
- private:
-  fmt::memory_buffer line_;  // the item being written; its capacity stays for the next
 };
 
 // An item's Authentication-Results value: its DKIM results (with the repair note, if any, as a
@@ -106,9 +100,7 @@ class JsonLinesWriter final : public ReportWriter {
  public:
   JsonLinesWriter(std::FILE* out, std::string authserv_id) : ReportWriter(out), authserv_id_(std::move(authserv_id)) {}
 
-  void write_item(const PipelineItem& item) override {
-    fmt::memory_buffer& line = line_;
-    line.clear();
+  void render(const PipelineItem& item, std::string& line) const override {
     auto out = std::back_inserter(line);
     fmt::format_to(out, "{{\"type\":\"message\",\"seq\":{},\"source\":", item.sequence);
     append_json_string(line, item.input.source);
@@ -133,15 +125,17 @@ class JsonLinesWriter final : public ReportWriter {
     fmt::format_to(out, ",\"signatures\":[");
     for (std::size_t i = 0; i < item.result.signatures.size(); ++i) append_signature(line, i, item.result.signatures[i]);
     fmt::format_to(out, "],\"authentication_results\":");
-    authres_.clear();
-    append_item_authres(authres_, authserv_id_, item);
-    append_json_string(line, authres_);
+    // The value is made first, then escaped into the line: a scratch string per thread, kept
+    // (render runs on many threads at once).
+    thread_local std::string authres;
+    authres.clear();
+    append_item_authres(authres, authserv_id_, item);
+    append_json_string(line, authres);
     fmt::format_to(out, "}}\n");
-    write({line.data(), line.size()});
   }
 
   void write_summary(const RunInfo& info) override {
-    fmt::memory_buffer text;
+    std::string text;
     auto out = std::back_inserter(text);
     const RunSummary& s = summary_;
     fmt::format_to(out, "{{\"type\":\"summary\",\"messages\":{},\"verified\":{},\"unreadable\":{},\"signatures\":{},"
@@ -158,15 +152,15 @@ class JsonLinesWriter final : public ReportWriter {
     }
     const engine::PipelineStats& p = info.pipeline;
     fmt::format_to(out, ",\"bytes\":{},\"seconds\":{:.6f},\"threads\":{}", p.bytes, p.seconds, p.threads);
-    fmt::format_to(out, ",\"stage_seconds\":{{\"read\":{:.6f},\"verify\":{:.6f},\"output\":{:.6f}}}", p.read_seconds,
-                   p.verify_seconds, p.emit_seconds);
+    fmt::format_to(out, ",\"stage_seconds\":{{\"read\":{:.6f},\"verify\":{:.6f},\"render\":{:.6f},\"output\":{:.6f}}}",
+                   p.read_seconds, p.verify_seconds, p.render_seconds, p.emit_seconds);
     if (!info.key_stats_json.empty()) fmt::format_to(out, ",{}", info.key_stats_json);
     fmt::format_to(out, ",\"exit_code\":{}}}\n", s.exit_code());
     write({text.data(), text.size()});
   }
 
  private:
-  static void append_signature(fmt::memory_buffer& line, std::size_t index, const SignatureResult& sig) {
+  static void append_signature(std::string& line, std::size_t index, const SignatureResult& sig) {
     auto out = std::back_inserter(line);
     fmt::format_to(out, "{}{{\"index\":{},\"d\":", index ? "," : "", index);
     append_json_string(line, sig.domain);
@@ -187,9 +181,7 @@ class JsonLinesWriter final : public ReportWriter {
     line.push_back('}');
   }
 
-  fmt::memory_buffer line_;  // the item being written; its capacity stays for the next
   std::string authserv_id_;
-  std::string authres_;  // the item's Authentication-Results value, kept like line_
 };
 
 // One line per message: the source, a tab, and the Authentication-Results field (RFC 8601), so
@@ -198,20 +190,17 @@ class AuthResWriter final : public ReportWriter {
  public:
   AuthResWriter(std::FILE* out, std::string authserv_id) : ReportWriter(out), authserv_id_(std::move(authserv_id)) {}
 
-  void write_item(const PipelineItem& item) override {
-    authres_.clear();
-    for (char c : item.input.source) authres_ += (c == '\t' || c == '\n' || c == '\r') ? ' ' : c;
-    authres_ += "\tAuthentication-Results: ";
-    append_item_authres(authres_, authserv_id_, item);
-    authres_ += '\n';
-    write(authres_);
+  void render(const PipelineItem& item, std::string& line) const override {
+    for (char c : item.input.source) line += (c == '\t' || c == '\n' || c == '\r') ? ' ' : c;
+    line += "\tAuthentication-Results: ";
+    append_item_authres(line, authserv_id_, item);
+    line += '\n';
   }
 
   void write_summary(const RunInfo&) override {}  // the exit code and --format jsonl say the rest
 
  private:
   std::string authserv_id_;
-  std::string authres_;  // the line being written; its capacity stays for the next
 };
 
 }  // namespace
@@ -225,9 +214,9 @@ std::unique_ptr<ReportWriter> ReportWriter::create(OutputFormat format, std::FIL
   return std::unique_ptr<ReportWriter>(new TextWriter(out));
 }
 
-void ReportWriter::emit(const PipelineItem& item) {
+void ReportWriter::emit(const PipelineItem& item, std::string_view rendered) {
   summary_.add(item);
-  write_item(item);
+  write(rendered);
 }
 
 void ReportWriter::write(std::string_view bytes) {

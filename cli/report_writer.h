@@ -31,13 +31,13 @@ class ReportWriter : public engine::ResultSink {
   // authserv_id names the checker in Authentication-Results (jsonl and authres).
   static std::unique_ptr<ReportWriter> create(OutputFormat format, std::FILE* out, std::string authserv_id);
 
-  void emit(const engine::PipelineItem& item) override;
+  // render() (each format's own) makes an item's line on a worker; emit() counts it and writes it.
+  void emit(const engine::PipelineItem& item, std::string_view rendered) final;
   virtual void write_summary(const RunInfo& info) = 0;
   const RunSummary& summary() const noexcept { return summary_; }
 
  protected:
   explicit ReportWriter(std::FILE* out) : out_(out) {}
-  virtual void write_item(const engine::PipelineItem& item) = 0;
   void write(std::string_view bytes);  // throws std::runtime_error on an output error
 
   RunSummary summary_;

@@ -3,7 +3,7 @@
 // clock, the pipeline, and a report writer. Bad flags throw CLI::ValidationError (usage, 64).
 #include "cli/verify_command.h"
 
-#include <unistd.h>  // gethostname
+#include <unistd.h>  // gethostname, isatty
 
 #include <algorithm>
 #include <cstdio>
@@ -165,6 +165,12 @@ int run_verify(const VerifyArgs& args) {
   const OutputFormat format = args.format == "jsonl"     ? OutputFormat::jsonl
                               : args.format == "authres" ? OutputFormat::authres
                                                          : OutputFormat::text;
+  // Into a file or a pipe, the report goes out 1 MiB at a time: stdio's 4 KiB buffer made one
+  // write() per 4 KiB, on the one thread that writes (11,000 for a 2 GB archive's report). On a
+  // terminal, stdio's line buffering stays.
+  // (glibc takes the size only with a buffer of ours; LIFETIME: static, as stdout outlives us.)
+  static char stdout_buffer[1u << 20];
+  if (isatty(STDOUT_FILENO) != 1) std::setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
   auto writer = ReportWriter::create(format, stdout, args.authserv_id.empty() ? host_name() : args.authserv_id);
   engine::PipelineOptions pipeline;
   // A failing signature on bytes an archive format may have altered is retried on the repaired

@@ -1,12 +1,14 @@
 // File: pipeline.cpp
 // The pipeline as a oneTBB flow graph:
-//   read (serial) → limiter → await keys (async) → verify (parallel) → sequencer → emit (serial)
+//   read (serial) → limiter → await keys (async) → verify (parallel) → render (parallel)
+//     → sequencer → emit (serial)
 // Tokens are recycled Batch objects; the limiter bounds how many are in flight, so memory is
 // bounded whatever the archive size. The await-keys node starts every key lookup of a batch and
 // lets the batch continue only when all answers are in, from whichever thread delivers the last
 // one (the resolver's): a batch waiting for DNS never holds a worker thread. The answers stay
 // pinned to the batch (PinnedKeys), so verify reads them without asking the provider again.
-// The sequencer puts batches back in input order before the single emit node sees them.
+// The sequencer puts batches back in input order before the single emit node sees them; the
+// report lines were made by render, so the one thread that emits only writes them.
 #include "engine/pipeline.h"
 
 #include <oneapi/tbb/enumerable_thread_specific.h>
@@ -75,6 +77,8 @@ struct Batch {
   BatchKeyWaiter waiter;
   PinnedKeys keys;           // the answers its signatures need, asked for once per batch
   ingest::ByteArena bytes;   // what the loader reads for its items, kept for the next round
+  std::string rendered;      // the sink's text for its items, one after another (capacity kept)
+  std::vector<std::size_t> rendered_end;  // where each item's text ends in rendered
 };
 
 // Batches are recycled: the emit node returns them, the read node takes them.
@@ -157,7 +161,7 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
   BatchPool pool;
   PipelineStats stats;
   std::uint64_t sequence = 0, batches = 0;
-  std::atomic<std::int64_t> read_ns{0}, verify_ns{0}, emit_ns{0};
+  std::atomic<std::int64_t> read_ns{0}, verify_ns{0}, render_ns{0}, emit_ns{0};
   std::atomic<std::uint64_t> bodies_done{0};  // see BodyDone
   const auto start = Clock::now();
   flow::graph graph;
@@ -228,14 +232,29 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
     return batch;
   });
 
+  // The report lines are made here, in parallel, and only written by the serial emit node.
+  flow::function_node<Batch*, Batch*> render(graph, flow::unlimited, [&](Batch* batch) {
+    BodyDone done{bodies_done};
+    StageClock clock{render_ns};
+    batch->rendered.clear();
+    batch->rendered_end.resize(batch->size);
+    for (std::size_t i = 0; i < batch->size; ++i) {
+      sink.render(batch->items[i], batch->rendered);
+      batch->rendered_end[i] = batch->rendered.size();
+    }
+    return batch;
+  });
+
   flow::sequencer_node<Batch*> in_order(graph, [](Batch* batch) { return batch->index; });
 
   flow::function_node<Batch*, flow::continue_msg> emit(graph, flow::serial, [&](Batch* batch) {
     BodyDone done{bodies_done};
     StageClock clock{emit_ns};
+    const std::string_view rendered = batch->rendered;
     for (std::size_t i = 0; i < batch->size; ++i) {
       stats.bytes += batch->items[i].input.bytes.size();
-      sink.emit(batch->items[i]);
+      const std::size_t begin = i == 0 ? 0 : batch->rendered_end[i - 1];
+      sink.emit(batch->items[i], rendered.substr(begin, batch->rendered_end[i] - begin));
       batch->items[i].input = ingest::InputMessage{};  // release the mapping or buffer now
     }
     stats.messages += batch->size;
@@ -246,7 +265,8 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
   flow::make_edge(read, tokens);
   flow::make_edge(tokens, await_keys);
   flow::make_edge(await_keys, verify);
-  flow::make_edge(verify, in_order);
+  flow::make_edge(verify, render);
+  flow::make_edge(render, in_order);
   flow::make_edge(in_order, emit);
   flow::make_edge(emit, tokens.decrementer());
   read.activate();
@@ -256,6 +276,7 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
   stats.seconds = nanoseconds_since(start) / 1e9;
   stats.read_seconds = read_ns.load() / 1e9;
   stats.verify_seconds = verify_ns.load() / 1e9;
+  stats.render_seconds = render_ns.load() / 1e9;
   stats.emit_seconds = emit_ns.load() / 1e9;
   stats.threads = threads;
   return stats;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "engine/key_provider.h"
 #include "engine/verify.h"
@@ -25,11 +26,18 @@ struct PipelineItem {
   std::uint64_t sequence = 0;  // 0-based position in the input
 };
 
-// Receives every item, in input order, on one thread at a time.
+// Where results go, in two steps. render() turns an item into its output (a report line) on the
+// worker that verified it, so the formatting runs in parallel; emit() then receives every item
+// with that text, in input order, on one thread at a time. The one thread that emits bounds the
+// whole run on many cores: it should only count and write.
 class ResultSink {
  public:
   virtual ~ResultSink() = default;
-  virtual void emit(const PipelineItem& item) = 0;
+  // Appends item's output to out. Called on many threads at once (for items of different
+  // batches): it must not change anything shared between calls.
+  virtual void render(const PipelineItem& item, std::string& out) const = 0;
+  // rendered: what render() appended for this item.
+  virtual void emit(const PipelineItem& item, std::string_view rendered) = 0;
 };
 
 // Reads an item that ingest handed out unread (InputMessage::deferred), on a worker thread, into
@@ -59,7 +67,8 @@ struct PipelineStats {
   double seconds = 0;         // wall clock of the whole run
   double read_seconds = 0;    // ingest: walking, splitting, mapping, reading (deferred files: by workers)
   double verify_seconds = 0;  // parse, canonicalize, hash, key lookup, signature checks
-  double emit_seconds = 0;    // formatting and writing results
+  double render_seconds = 0;  // formatting results (by workers)
+  double emit_seconds = 0;    // writing results, in input order (one thread)
   unsigned threads = 0;
 };
 

@@ -48,15 +48,23 @@ class VectorSource final : public ingest::MessageSource {
   std::size_t next_ = 0;
 };
 
+// Renders each item (on the workers) as its sequence, source and results; records the lines it
+// is given, in the order emit() sees them. An item whose line is not its own shows up as a
+// mismatch between the sequence in the line and the item's.
 class RecordingSink final : public ResultSink {
  public:
-  void emit(const PipelineItem& item) override {
+  void render(const PipelineItem& item, std::string& out) const override {
     std::ostringstream line;
     line << item.sequence << ' ' << item.input.source << ' ' << verdict_name(item.result.best);
     for (const SignatureResult& sig : item.result.signatures) line << ' ' << reason_code(sig.reason);
-    lines.push_back(line.str());
+    out += line.str();
+  }
+  void emit(const PipelineItem& item, std::string_view rendered) override {
+    lines.emplace_back(rendered);
+    if (!rendered.starts_with(std::to_string(item.sequence) + ' ')) mismatched.push_back(item.sequence);
   }
   std::vector<std::string> lines;
+  std::vector<std::uint64_t> mismatched;
 };
 
 std::vector<std::shared_ptr<std::string>> read_sample() {
@@ -75,6 +83,7 @@ std::vector<std::string> run_with(unsigned threads, const std::vector<std::share
   Verifier verifier({Policy::strict, 1800000000, 16});
   PipelineStats stats = run_pipeline(source, verifier, keys, sink, options);
   EXPECT_EQ(stats.messages, messages.size() * 5);
+  EXPECT_TRUE(sink.mismatched.empty()) << "items emitted with another item's line, first: " << sink.mismatched[0];
   return sink.lines;
 }
 
