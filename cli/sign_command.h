@@ -23,6 +23,7 @@ struct SignArgs {
   std::optional<std::uint64_t> expire_after;
   std::string auid;
   std::string timestamp;           // empty: now
+  unsigned threads = 0;            // 0: all cores
 };
 
 struct KeygenArgs {

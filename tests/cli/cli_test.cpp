@@ -473,6 +473,34 @@ TEST_F(Cli, SignWritesCopiesUnderTheSameNames) {
   EXPECT_TRUE(fs::exists(dir_ / "out/01-pass.eml"));
 }
 
+// Signing on several threads writes the same copies, byte for byte, as one thread (Ed25519 and
+// RSA PKCS#1 v1.5 signatures are deterministic, and --timestamp fixes t=), and they verify.
+TEST_F(Cli, SignOnSeveralThreadsWritesWhatOneThreadWrites) {
+  const std::string key = dir_ / "p.pem";
+  ASSERT_EQ(run_command(dkimscan_command("keygen --type ed25519 -d example.org -s s --out " + shell_quote(key) + " >> " +
+                                         shell_quote(keys())))
+                .exit_code,
+            0);
+  std::string inputs;
+  for (int i = 0; i < 24; ++i) {
+    inputs += " " + shell_quote(dir_.write("many-in/" + std::to_string(i) + ".eml",
+                                           read_text(dir_ / (i % 2 ? "m/01-pass.eml" : "m/03-unsigned.eml"))));
+  }
+  for (const char* threads : {"1", "4"}) {
+    const std::string out = dir_ / (std::string("signed-j") + threads);
+    const std::string sign = "sign --key " + shell_quote(key) + " -d example.org -s s --timestamp 1700000000";
+    ASSERT_EQ(run_command(dkimscan_command(sign + " -j " + threads + " --out " + shell_quote(out) + inputs)).exit_code, 0);
+  }
+  for (int i = 0; i < 24; ++i) {
+    const std::string name = "/" + std::to_string(i) + ".eml";
+    EXPECT_EQ(read_text(dir_ / ("signed-j4" + name)), read_text(dir_ / ("signed-j1" + name))) << name;
+  }
+  const CommandResult r = run_command(verify_args(keys(), shell_quote(dir_ / "signed-j4"), "--at 1700000100"));
+  const std::vector<json> messages = messages_of(r.out);
+  ASSERT_EQ(messages.size(), 24u) << r.out;
+  for (const json& message : messages) EXPECT_EQ(message["signatures"][0]["result"], "pass") << message.dump();
+}
+
 // A batch signs what it can: a message without From and a second input with an earlier one's
 // file name are named on stderr and skipped (exit 2), the rest are signed; a key that is not a
 // PEM private key is 66.
