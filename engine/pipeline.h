@@ -26,8 +26,8 @@ struct PipelineItem {
   std::uint64_t sequence = 0;  // 0-based position in the input
 };
 
-// Where results go, in two steps. render() turns an item into its output (a report line) on the
-// worker that verified it, so the formatting runs in parallel; emit() then receives every item
+// Where results go, in two steps. render() turns an item into its output (a report line) on a
+// worker thread, so the formatting runs in parallel; emit() then receives every item
 // with that text, in input order, on one thread at a time. The one thread that emits bounds the
 // whole run on many cores: it should only count and write.
 class ResultSink {
