@@ -51,8 +51,8 @@ def verify(key_file, paths):
             message = f.read()
         try:
             d = dkim.DKIM(message)
-        except dkim.DKIMException as e:  # dkimpy cannot split it (e.g. "Subject :"): say so, go on
-            print("unparsed:" + re.sub(r"\s+", "_", str(e))[:80])
+        except Exception as e:  # dkimpy cannot split it ("Subject :"; IndexError on odd folding): say so, go on
+            print("unparsed:" + re.sub(r"\s+", "_", f"{type(e).__name__}:{e}")[:80])
             continue
         count = sum(1 for name, _ in d.headers if name.lower() == b"dkim-signature")
         results = []
