@@ -2,13 +2,13 @@
 // mimalloc's options for a run that allocates the same few sizes, on every thread, for seconds:
 //   * large_os_pages: back the heap with 2 MiB pages (transparent huge pages, which Debian's
 //     kernel gives to regions that ask in madvise mode), so a page fault maps 2 MiB, not 4 KiB.
-//     The 2-core VM (bench/README.md, fourth round): -j1 over 5,000 message files 369 -> 330 ms,
+//     The 2-core VM (bench/HISTORY.md, fourth round): -j1 over 5,000 message files 369 -> 330 ms,
 //     -j2 287 -> 260 ms; page faults per run fell from 2,700 or 4,230 to 560.
 //   * eager_commit_delay = 0: commit (and so back with large pages) the first segment of every
 //     thread too. mimalloc's default of 1 leaves a new thread's first 32 MiB segment to be
 //     committed piece by piece, 4 KiB page faults included, so a TBB worker faulted on memory the
 //     main thread's heap got whole: 4,100 faults per -j2 run of the 5,000-message mbox against
-//     490 at -j1 (bench/README.md, seventh round). The default saves memory for programs with
+//     490 at -j1 (bench/HISTORY.md, seventh round). The default saves memory for programs with
 //     many short-lived threads; dkimscan has one per core, for the whole run.
 // Each option must be set before mimalloc maps its first segment, which happens before main() and
 // before any constructor of ours: so they are set from the executable's .preinit_array, which the

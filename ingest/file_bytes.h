@@ -57,7 +57,7 @@ struct FileBytes {
 //           read it in blocks with the mbox stream reader (mbox_source.h, file_reader.h). Its
 //           messages are views into the blocks, as they would be into a mapping, but a first
 //           touch of a mapped page costs a page fault where read() only copies: on the 2-core
-//           VM, splitting a 137 MB mbox took 75-135 ms mapped and 20-43 ms read (bench/README.md).
+//           VM, splitting a 137 MB mbox took 75-135 ms mapped and 20-43 ms read (bench/HISTORY.md).
 //   error:  unreadable (errno text in error_detail) or symlink_loop (ELOOP).
 // one_message: the caller already knows the file holds one message (read_file_into()), so it
 // never gets mbox_stream.

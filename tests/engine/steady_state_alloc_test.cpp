@@ -2,7 +2,7 @@
 // have seen a mix of messages, verifying those messages again takes no operator new at all. The
 // pipeline relies on this (issue 5: no heap allocation per message on the hot path). OpenSSL's
 // own mallocs inside RSA_verify and EVP_DigestInit_ex2 are not operator new and not counted here;
-// bench/alloc_count.sh counts them (bench/README.md, "Heap allocations per message").
+// bench/alloc_count.py counts them (bench/README.md, "Heap allocations per message").
 //
 // This file replaces the global operator new for the whole engine_tests binary; the replacement
 // only counts, on threads that asked for it, and then allocates with malloc as usual.
