@@ -4,6 +4,7 @@
 // Tags are dispatched once with tag_key(); unknown tags are ignored (§3.2). Allocates nothing.
 #include "engine/signature.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace dkimscan::engine {
@@ -192,18 +193,15 @@ Reason check_auid(const Tag* i, std::string_view domain, Signature& out) noexcep
 // stray colons, and the common verifiers skip empty items: --legacy does too.
 bool is_valid_signed_header_list(std::string_view h_value, Policy policy) noexcept {
   if (trim_fws(h_value).empty()) return true;  // no names at all: reported as From not signed
-  std::size_t start = 0;
-  while (start <= h_value.size()) {
-    std::size_t colon = h_value.find(':', start);
-    if (colon == std::string_view::npos) colon = h_value.size();
-    const std::string_view name = trim_fws(h_value.substr(start, colon - start));
-    if (name.empty() && policy == Policy::strict) return false;
-    for (const char c : name) {
-      if (c < 33 || c > 126) return false;  // ftext: %d33-57 / %d59-126 (':' ends the item)
-    }
-    start = colon + 1;
-  }
-  return true;
+  std::size_t names = 0;
+  bool printable = true;  // ftext: %d33-57 / %d59-126 (':' ends the item)
+  for_each_colon_item(h_value, [&](std::string_view name) {
+    ++names;
+    printable = printable && std::all_of(name.begin(), name.end(), [](char c) { return c >= 33 && c <= 126; });
+  });
+  // for_each_colon_item skips empty items: fewer names than items means one was empty.
+  const auto items = static_cast<std::size_t>(std::count(h_value.begin(), h_value.end(), ':')) + 1;
+  return printable && (names == items || policy == Policy::legacy);
 }
 
 // d=, s=, h= and i=: who signed and what.
