@@ -55,7 +55,8 @@ bool skip_entry(std::string_view path) {
 // through a request it returns only the error: every block it had copied is lost, up to a whole
 // request (1 MiB for the mbox reader). A truncated .gz then lost the messages before the damage
 // too. archive_read_data_block() hands each block over as soon as it is whole, so all of them
-// arrive; only the block the stream broke in (at most 64 KiB of output, libarchive's) is lost.
+// arrive; only the block the stream broke in is lost (libarchive's 64 KiB of output for gzip; a
+// whole compressed block for bzip2).
 // After a read error libarchive's state is fatal: the owner stops there.
 class EntryData {
  public:
