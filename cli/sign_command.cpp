@@ -7,7 +7,6 @@
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/parallel_for.h>
 
-#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +17,7 @@
 #include "cli/exit_codes.h"
 #include "cli/time_arg.h"
 #include "engine/key_provider.h"
+#include "engine/message.h"
 #include "engine/sign.h"
 #include "engine/whole_file.h"
 
@@ -93,8 +93,7 @@ SignOptions sign_options(const SignArgs& args, KeyType key_type) {
   for (const std::string& name : args.headers) {
     // RFC 5322 field-name = 1*ftext: a name verifiers would reject makes a signature that never passes.
     // (CLI11 drops the empty items of "From::To" itself.)
-    const bool valid = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) { return c > 32 && c < 127; });
-    if (!valid) throw CLI::ValidationError("--headers", fmt::format("'{}' is not a header field name", name));
+    if (!is_field_name(name)) throw CLI::ValidationError("--headers", fmt::format("'{}' is not a header field name", name));
   }
   options.headers = args.headers;
   options.oversign = args.oversign;

@@ -5,6 +5,7 @@
 // continuation lines that follow it): it belongs to no field, so no field's bytes change.
 #include "engine/message.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace dkimscan::engine {
@@ -56,6 +57,10 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
     if (lower(a[i]) != lower(b[i])) return false;
   }
   return true;
+}
+
+bool is_field_name(std::string_view name) noexcept {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) { return c >= 33 && c <= 126 && c != ':'; });
 }
 
 std::string_view field_name_trimmed(std::string_view name) noexcept {

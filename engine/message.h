@@ -53,6 +53,8 @@ class ParsedMessage {
 
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
+// Whether name is an RFC 5322 field-name (§3.6.8): 1*ftext, printable US-ASCII except ':'.
+bool is_field_name(std::string_view name) noexcept;
 // A field name without the WSP that RFC 5322 obs syntax allows before ':' ("Subject :").
 std::string_view field_name_trimmed(std::string_view name) noexcept;
 // Whether a field's raw name is `wanted`, compared trimmed and case-insensitively.

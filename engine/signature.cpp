@@ -194,14 +194,14 @@ Reason check_auid(const Tag* i, std::string_view domain, Signature& out) noexcep
 bool is_valid_signed_header_list(std::string_view h_value, Policy policy) noexcept {
   if (trim_fws(h_value).empty()) return true;  // no names at all: reported as From not signed
   std::size_t names = 0;
-  bool printable = true;  // ftext: %d33-57 / %d59-126 (':' ends the item)
+  bool all_field_names = true;
   for_each_colon_item(h_value, [&](std::string_view name) {
     ++names;
-    printable = printable && std::all_of(name.begin(), name.end(), [](char c) { return c >= 33 && c <= 126; });
+    all_field_names = all_field_names && is_field_name(name);
   });
   // for_each_colon_item skips empty items: fewer names than items means one was empty.
   const auto items = static_cast<std::size_t>(std::count(h_value.begin(), h_value.end(), ':')) + 1;
-  return printable && (names == items || policy == Policy::legacy);
+  return all_field_names && (names == items || policy == Policy::legacy);
 }
 
 // d=, s=, h= and i=: who signed and what.
