@@ -20,6 +20,7 @@
 #include "cli/time_arg.h"
 #include "engine/pipeline.h"
 #include "engine/verify.h"
+#include "ingest/mbox_chunks.h"
 #include "ingest/open_inputs.h"
 #include "ingest/repair.h"
 
@@ -105,6 +106,9 @@ ingest::IngestOptions ingest_options(const VerifyArgs& args) {
   // buffer, freed and taken again by the same thread, stays in cache; the batch arenas do not.
   const unsigned threads = args.threads != 0 ? args.threads : std::max(1u, std::thread::hardware_concurrency());
   options.defer_reads = threads > 1;
+  // A large mbox file is cut by the workers at every thread count, so that -j1 and -jN read it
+  // the same way (mbox_chunks.h).
+  options.cut_mbox_chunks = true;
   return options;
 }
 
@@ -179,6 +183,9 @@ int run_verify(const VerifyArgs& args) {
   pipeline.load = [&read_options](ingest::InputMessage& input, ingest::ByteArena& arena) {
     ingest::load_deferred(input, read_options, arena);
   };
+  pipeline.expand = ingest::cut_mbox_chunk;
+  ingest::MboxNamer namer(read_options.mbox_index_base);
+  pipeline.name = [&namer](ingest::InputMessage& input) { namer.name(input); };
   pipeline.threads = args.threads;
   // DNS answers take milliseconds: read ahead and request keys early so workers rarely wait.
   if (key_options.dns_wanted()) pipeline.lookahead_batches = 64;

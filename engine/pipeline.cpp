@@ -1,14 +1,18 @@
 // File: pipeline.cpp
 // The pipeline as a oneTBB flow graph:
-//   read (serial) → limiter → await keys (async) → verify (parallel) → render (parallel)
-//     → sequencer → emit (serial)
+//   read (serial) → limiter → await keys (async) → verify (parallel) → sequencer → name (serial)
+//     → render (parallel) → sequencer → emit (serial)
 // Tokens are recycled Batch objects; the limiter bounds how many are in flight, so memory is
-// bounded whatever the archive size. The await-keys node starts every key lookup of a batch and
+// bounded whatever the archive size. The await-keys node first reads what ingest deferred and
+// cuts chunks into messages (so a batch may hold more items than the read node put in), then
+// starts every key lookup of the batch and
 // lets the batch continue only when all answers are in, from whichever thread delivers the last
 // one (the resolver's): a batch waiting for DNS never holds a worker thread. The answers stay
 // pinned to the batch (PinnedKeys), so verify reads them without asking the provider again.
-// The sequencer puts batches back in input order before the single emit node sees them; the
-// report lines were made by render, so the one thread that emits only writes them.
+// Items are numbered (and chunks' messages named) by the name node, which sees batches in input
+// order: only then is a batch's place in the input known. The second sequencer puts batches back
+// in input order before the single emit node sees them; the report lines were made by render,
+// so the one thread that emits only writes them.
 #include "engine/pipeline.h"
 
 #include <oneapi/tbb/enumerable_thread_specific.h>
@@ -77,6 +81,7 @@ struct Batch {
   BatchKeyWaiter waiter;
   PinnedKeys keys;           // the answers its signatures need, asked for once per batch
   ingest::ByteArena bytes;   // what the loader reads for its items, kept for the next round
+  std::vector<ingest::InputMessage> expanded;  // items while chunks are cut (capacity kept)
   std::string rendered;      // the sink's text for its items, one after another (capacity kept)
   std::vector<std::size_t> rendered_end;  // where each item's text ends in rendered
 };
@@ -134,6 +139,29 @@ void request_keys(Batch& batch, KeyProvider& keys, std::size_t max_signatures, V
   batch.keys.ask(batch.waiter);
 }
 
+// Replaces the batch's chunk items by the items cut from them, in input order.
+void expand_chunks(Batch& batch, const Expander& expand) {
+  bool any = false;
+  for (std::size_t i = 0; i < batch.size; ++i) any = any || batch.items[i].input.mbox_chunk;
+  if (!any) return;
+  batch.expanded.clear();
+  for (std::size_t i = 0; i < batch.size; ++i) {
+    ingest::InputMessage& input = batch.items[i].input;
+    if (input.mbox_chunk) {
+      expand(input, batch.expanded, batch.bytes);
+    } else {
+      batch.expanded.push_back(std::move(input));
+    }
+  }
+  if (batch.items.size() < batch.expanded.size()) batch.items.resize(batch.expanded.size());
+  for (std::size_t i = 0; i < batch.expanded.size(); ++i) {
+    batch.items[i].input = std::move(batch.expanded[i]);
+    batch.items[i].note.clear();
+  }
+  batch.size = batch.expanded.size();
+  batch.expanded.clear();
+}
+
 struct StageClock {  // adds the time since construction to a counter
   std::atomic<std::int64_t>& total;
   Clock::time_point began = Clock::now();
@@ -178,7 +206,6 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
       PipelineItem& item = batch->items[batch->size];
       item.input = ingest::InputMessage{};
       if (!source.next(item.input)) break;
-      item.sequence = sequence++;
       item.note.clear();
       bytes += item.input.deferred ? item.input.deferred_size : item.input.bytes.size();
       ++batch->size;
@@ -199,10 +226,11 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
   flow::async_node<Batch*, Batch*> await_keys(graph, flow::unlimited, [&](Batch* batch, KeyGateway& gateway) {
     BodyDone done{bodies_done};  // touches the counter only: by then the batch may have moved on
     gateway.reserve_wait();  // released by the waiter when the batch moves on
-    if (options.load) {  // reading deferred by ingest happens here, in parallel
+    if (options.load || options.expand) {  // reading deferred by ingest happens here, in parallel
       StageClock clock{read_ns};
+      if (options.expand) expand_chunks(*batch, options.expand);
       for (std::size_t i = 0; i < batch->size; ++i) {
-        if (batch->items[i].input.deferred) options.load(batch->items[i].input, batch->bytes);
+        if (options.load && batch->items[i].input.deferred) options.load(batch->items[i].input, batch->bytes);
       }
     }
     batch->waiter.arm(batch, &gateway);
@@ -228,6 +256,19 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
       // previous round, so the steady state allocates nothing here.
       verifier.verify(item.input.bytes, batch->keys, local, item.result);
       if (options.reverify) options.reverify(item, batch->keys, local);
+    }
+    return batch;
+  });
+
+  // Items get their numbers (and the messages cut from chunks their names) here, where batches are
+  // back in input order: how many items a batch holds is known only once its chunks are cut.
+  flow::sequencer_node<Batch*> verified_in_order(graph, [](Batch* batch) { return batch->index; });
+  flow::function_node<Batch*, Batch*> name(graph, flow::serial, [&](Batch* batch) {
+    BodyDone done{bodies_done};
+    StageClock clock{read_ns};
+    for (std::size_t i = 0; i < batch->size; ++i) {
+      batch->items[i].sequence = sequence++;
+      if (options.name) options.name(batch->items[i].input);
     }
     return batch;
   });
@@ -265,7 +306,9 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
   flow::make_edge(read, tokens);
   flow::make_edge(tokens, await_keys);
   flow::make_edge(await_keys, verify);
-  flow::make_edge(verify, render);
+  flow::make_edge(verify, verified_in_order);
+  flow::make_edge(verified_in_order, name);
+  flow::make_edge(name, render);
   flow::make_edge(render, in_order);
   flow::make_edge(in_order, emit);
   flow::make_edge(emit, tokens.decrementer());

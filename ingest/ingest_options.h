@@ -54,6 +54,11 @@ struct IngestOptions {
   // Maildir (a message, an mbox or an archive?) are sniffed ahead on several threads, the small
   // ones read whole as they are sniffed (sniff_ahead.h).
   bool defer_reads = false;
+  // Hand out a large mbox file on disk (one that would be read in blocks) as chunks, for the
+  // workers to cut (mbox_chunks.h). The consumer must then cut every item marked mbox_chunk with
+  // cut_mbox_chunk() and name all items, in order, with an MboxNamer: the pipeline does both
+  // (PipelineOptions::expand and name).
+  bool cut_mbox_chunks = false;
 };
 
 std::string_view mbox_format_name(MboxFormat format) noexcept;

@@ -51,6 +51,14 @@ struct InputMessage {
   bool unquote_pending = false;
   bool writable = false;
   std::uint64_t deferred_size = 0;
+  // A chunk of a large mbox file, not a message (mbox_chunks.h): a worker cuts it into the
+  // messages whose From_ line starts in [offset, offset + deferred_size) (cut_mbox_chunk()).
+  // storage is what the chunks of the file share; deferred is set too.
+  bool mbox_chunk = false;
+  // Cut from a chunk: source is the archive's path until MboxNamer, which sees every item in
+  // input order, appends "#N". archive_start: the first item of the archive (the count restarts).
+  bool name_pending = false;
+  bool archive_start = false;
 };
 
 // What a source has handed on so far: every item is counted once, read + errored = items.

@@ -9,8 +9,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "ingest/mbox_item.h"
 #include "ingest/mbox_split.h"
-#include "ingest/message_check.h"
 #include "ingest/prefault.h"
 
 namespace dkimscan::ingest {
@@ -21,103 +21,19 @@ constexpr std::size_t kDetectBytes = 1u << 20;      // the prefix detect_mbox_fo
 constexpr std::size_t kReleaseStep = 64u << 20;     // drop mapped pages in steps of this size,
 constexpr std::size_t kReleaseLag = 64u << 20;      // this far behind the cursor
 
-MboxFormat choose_format(const IngestOptions& options, std::string_view prefix, bool eof) {
-  if (options.mbox_format != MboxFormat::auto_detect) return options.mbox_format;
-  return detect_mbox_format(prefix.substr(0, kDetectBytes), eof && prefix.size() <= kDetectBytes);
-}
-
-Container container_of(MboxFormat format) noexcept {
-  switch (format) {
-    case MboxFormat::mboxrd: return Container::mboxrd;
-    case MboxFormat::mboxcl: return Container::mboxcl;
-    case MboxFormat::mboxcl2: return Container::mboxcl2;
-    case MboxFormat::mboxo:
-    case MboxFormat::auto_detect: break;
-  }
-  return Container::mboxo;
-}
-
-std::string too_large_detail(const IngestOptions& options) {
-  return "message larger than " + std::to_string(options.max_message_bytes) + " bytes";
-}
-
-std::string item_name(const std::string& name, std::uint64_t number) {
-  const std::string digits = std::to_string(number);  // short: no allocation
-  std::string out;  // one allocation per item: `name + "#" + digits` made two
-  out.reserve(name.size() + 1 + digits.size());
-  out.append(name).append(1, '#').append(digits);
-  return out;
-}
-
-// Fills out with the message [cut.begin, cut.end) of window, sharing storage (zero copy). mboxrd
-// un-quoting rewrites it: in place when the window is a block of the stream reader (block, which
-// holds no message beyond max_message_bytes: IngestOptions), otherwise into a copy. With
-// options.defer_reads an mboxrd message is left to the worker that loads it (load_deferred()):
-// looking for quoted lines is a pass over every byte, and the serial reader, which bounds a run on
-// many cores, then makes only the From_-line pass. In a block, the worker un-quotes in place.
-void emit(InputMessage& out, std::string source, std::uint64_t offset, std::string_view window,
-          const MboxCut& cut, const std::shared_ptr<const void>& storage, char* block,
-          const IngestOptions& options, MboxFormat format) {
-  const bool buffered = block != nullptr;
-  out = InputMessage{};
-  out.source = std::move(source);
-  out.offset = offset;
-  out.container = container_of(format);
-  const std::string_view message = window.substr(cut.begin, cut.end - cut.begin);
-  if (buffered && message.size() > options.max_message_bytes) {
-    out.error = IngestError::too_large;
-    out.error_detail = too_large_detail(options);
-    return;
-  }
-  const bool mboxrd = format == MboxFormat::mboxrd;
-  if (mboxrd && options.defer_reads && cut.error == IngestError::none) {
-    out.bytes = message;  // as stored; load_deferred() un-quotes (if need be) and checks it
-    out.storage = storage;
-    out.writable = buffered;  // in place, in the block
-    out.deferred = out.unquote_pending = true;
-    out.deferred_size = message.size();
-    return;
-  }
-  const bool unquote = mboxrd && has_quoted_from_line(message);
-  if (unquote && message.size() > options.max_message_bytes) {
-    out.error = IngestError::too_large;
-    out.error_detail = unquote_too_large_detail(message.size());
-    return;
-  }
-  if (unquote && buffered) {
-    // The block's bytes of this message are its alone (the reader only appends after them).
-    out.bytes = std::string_view(block + cut.begin, unquote_mboxrd(message, block + cut.begin));
-    out.storage = storage;
-  } else if (unquote) {
-    auto owned = std::make_shared<std::string>();
-    unquote_mboxrd(message, *owned);
-    out.bytes = *owned;
-    out.storage = std::move(owned);
-  } else {
-    out.bytes = message;
-    out.storage = storage;
-  }
-  if (cut.error != IngestError::none) {
-    out.error = cut.error;
-    out.error_detail = cut.error_detail;
-  } else {
-    out.error = check_message(out.bytes, options.max_header_line, out.error_detail);
-  }
-}
-
 class MboxViewSource final : public MessageSource {
  public:
   MboxViewSource(std::string name, FileBytes file, const IngestOptions& options)
       : name_(std::move(name)),
         file_(std::move(file)),
         options_(options),
-        splitter_(choose_format(options, file_.bytes, true)) {}
+        splitter_(mbox_format_for(options, file_.bytes, true)) {}
 
   bool next(InputMessage& out) override {
     MboxCut cut;
     if (splitter_.cut(file_.bytes, at_, true, cut) != CutStatus::message) return false;
-    emit(out, item_name(name_, options_.mbox_index_base + count_++), cut.begin, file_.bytes, cut,
-         file_.storage, nullptr, options_, splitter_.format());
+    fill_mbox_item(out, mbox_item_name(name_, options_.mbox_index_base + count_++), cut.begin, file_.bytes, at_,
+                   cut, file_.storage, nullptr, options_, splitter_.format());
     at_ = cut.next;
     release_behind(cut.begin);
     return true;
@@ -150,7 +66,7 @@ class MboxStreamSource final : public MessageSource {
     if (options.mbox_format == MboxFormat::auto_detect) {
       while (size_ < kDetectBytes && !eof_) fill();
     }
-    splitter_ = MboxSplitter(choose_format(options, window(), eof_));
+    splitter_ = MboxSplitter(mbox_format_for(options, window(), eof_));
   }
 
   bool next(InputMessage& out) override {
@@ -163,13 +79,13 @@ class MboxStreamSource final : public MessageSource {
       const CutStatus status = splitter_.cut(window(), at_, eof_, cut);
       if (status == CutStatus::end) return report_failure(out);
       if (status == CutStatus::message) {
-        emit(out, item_name(name_, options_.mbox_index_base + count_++), base_ + cut.begin, window(), cut,
-             block_owner_, block_, options_, splitter_.format());
+        fill_mbox_item(out, mbox_item_name(name_, options_.mbox_index_base + count_++), base_ + cut.begin,
+                       window(), at_, cut, block_owner_, block_, options_, splitter_.format());
         if (failed_ != IngestError::none && cut.next == size_) mark_failure(out);
         at_ = cut.next;
         return true;
       }
-      if (size_ - at_ > options_.max_message_bytes) return start_discarding(out);
+      if (certainly_too_large(window(), at_, options_)) return start_discarding(out);
       fill();
     }
   }
@@ -232,11 +148,11 @@ class MboxStreamSource final : public MessageSource {
 
   bool start_discarding(InputMessage& out) {
     out = InputMessage{};
-    out.source = item_name(name_, options_.mbox_index_base + count_++);
-    const void* nl = std::memchr(block_ + at_, '\n', size_ - at_);
-    out.offset = base_ + (nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - block_) + 1 : at_);
+    out.source = mbox_item_name(name_, options_.mbox_index_base + count_++);
+    out.container = container_of(splitter_.format());
+    out.offset = base_ + too_large_offset(window(), at_, options_);
     out.error = IngestError::too_large;
-    out.error_detail = too_large_detail(options_);
+    out.error_detail = mbox_too_large_detail(options_);
     discarding_ = true;
     discard_from_ = at_ + 1;
     splitter_.reset();

@@ -12,6 +12,7 @@
 #include "ingest/archive_source.h"
 #include "ingest/file_bytes.h"
 #include "ingest/file_reader.h"
+#include "ingest/mbox_chunks.h"
 #include "ingest/mbox_source.h"
 #include "ingest/mbox_split.h"
 #include "ingest/message_check.h"
@@ -66,6 +67,7 @@ class InputsSource final : public MessageSource {
 
  private:
   bool count(const InputMessage& out) {
+    if (out.mbox_chunk) return true;  // its messages are cut later, by a worker: not counted here
     (out.error == IngestError::none ? stats_.read : stats_.errored) += 1;
     stats_.bytes += out.bytes.size();
     return true;
@@ -97,7 +99,11 @@ class InputsSource final : public MessageSource {
       case FileBytes::Kind::stream:  // a pipe, or too large to buffer and not mappable
         current_ = open_archive_path(std::move(item.path), options_);
         return false;
-      case FileBytes::Kind::mbox_stream: {  // a large mbox: read in blocks
+      case FileBytes::Kind::mbox_stream: {  // a large mbox: cut by the workers, or read in blocks
+        if (options_.cut_mbox_chunks) {
+          current_ = open_mbox_chunks(item.path, options_);
+          if (current_) return false;
+        }
         auto reader = std::make_unique<FileReader>(item.path);
         current_ = open_mbox_stream(std::move(item.path), "", std::move(reader), options_);
         return false;
@@ -141,6 +147,11 @@ class InputsSource final : public MessageSource {
 
 void load_deferred(InputMessage& item, const IngestOptions& options, ByteArena& arena) {
   if (!item.deferred) return;
+  if (item.mbox_chunk) {  // a consumer that does not cut chunks must not ask for them
+    set_error_item(item, std::move(item.source), IngestError::unreadable,
+                   "an mbox chunk was not cut (IngestOptions::cut_mbox_chunks without cut_mbox_chunk())");
+    return;
+  }
   if (item.unquote_pending) {  // an mboxrd message as stored: un-quote it, if it quotes anything
     item.deferred = item.unquote_pending = false;
     if (!has_quoted_from_line(item.bytes)) {

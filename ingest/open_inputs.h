@@ -15,7 +15,8 @@
 namespace dkimscan::ingest {
 
 // Never throws for a bad path: an unreadable root becomes an error item like any other.
-// The returned source counts what it hands on (stats()).
+// The returned source counts what it hands on (stats()), but for the messages of mbox chunks
+// (IngestOptions::cut_mbox_chunks), which it does not cut itself.
 std::unique_ptr<MessageSource> open_inputs(const std::vector<std::string>& paths,
                                            const IngestOptions& options);
 

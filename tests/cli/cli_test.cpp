@@ -159,6 +159,41 @@ TEST_F(Cli, DamagedArchivesGetTheSameReportAtEveryThreadCount) {
   }
 }
 
+// An mbox file of 4 MiB and more is cut in 1 MiB chunks by the worker threads; the same archive
+// compressed is read by one thread in a stream. Both must give the same report at every -j:
+// messages spanning chunks, one spanning several, junk, and mboxrd quoting included.
+TEST_F(Cli, LargeMboxCutByTheWorkersGivesWhatItsStreamGives) {
+  std::string mbox;
+  const std::string pass = read_text(dir_ / "m/01-pass.eml"), fail = read_text(dir_ / "m/02-fail.eml");
+  for (int i = 0; mbox.size() < (5u << 20); ++i) {
+    mbox += "From a@example.org Mon Jan  1 00:00:00 2024\n";
+    mbox += i % 3 == 0 ? fail + "\n>>From a quoted line\n\n" : pass + "\n";
+    if (i == 100) mbox += "From \x01\x02 junk\n\x7f\x80\x81 not a message\n\n";
+    if (i == 700) mbox += "From b@example.org\nFrom: b@example.org\n\n" + std::string(2500000, 'x') + "\n\n";
+  }
+  const std::string plain = dir_.write("large/archive.mbox", mbox);
+  ASSERT_EQ(run_command("gzip -c " + shell_quote(plain) + " > " + shell_quote(plain + ".gz")).exit_code, 0);
+  std::string reference;
+  for (const std::string& path : {plain + ".gz", plain}) {
+    for (const char* threads : {"1", "2", "4"}) {
+      const CommandResult r = run_command(verify_args(keys(), shell_quote(path), std::string("-j ") + threads));
+      EXPECT_EQ(r.exit_code, 2) << path << " -j " << threads;  // the junk is not_a_message
+      std::string lines;
+      for (json message : messages_of(r.out)) {
+        const std::string source = message["source"];
+        message["source"] = source.substr(source.find('#'));  // "archive.mbox.gz#7" and "archive.mbox#7"
+        lines += message.dump() + "\n";
+      }
+      if (reference.empty()) {
+        reference = lines;
+        EXPECT_NE(lines.find("\"code\":\"not_a_message\""), std::string::npos);
+        EXPECT_NE(lines.find("\"result\":\"pass\""), std::string::npos);
+      }
+      EXPECT_EQ(lines, reference) << path << " -j " << threads;
+    }
+  }
+}
+
 // JSON Lines stays valid JSON (and valid UTF-8) whatever bytes a message or a file name holds:
 // '"', '\\' and control bytes are escaped, valid UTF-8 passes, a byte that is not UTF-8 becomes U+FFFD.
 TEST_F(Cli, JsonStringsAreEscapedAndValidUtf8) {

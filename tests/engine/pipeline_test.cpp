@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "cache/key_file.h"
+#include "ingest/mbox_chunks.h"
 #include "ingest/open_inputs.h"
 #include "tests/engine/sample_messages.h"
 #include "tests/ingest/ingest_test_util.h"
@@ -253,9 +254,11 @@ std::vector<std::string> outcomes(const std::vector<std::string>& lines) {
 
 // The sample as an mboxrd archive read in small blocks, as a large mbox is: many of its body
 // lines start with "From ", so the workers un-quote those messages in place in the blocks while
-// the reader goes on reading into them (the TSan build runs this). Every thread count must give
-// what the message files give.
-TEST(Pipeline, MboxReadInBlocksGivesWhatTheMessageFilesGive) {
+// the reader goes on reading into them (the TSan build runs this). Or cut in chunks by the
+// workers, as the CLI does with a large mbox file: the workers read and cut while others verify,
+// and the name node numbers what they cut. Every thread count and both ways must give what the
+// message files give, and the two ways the same names and numbers.
+TEST(Pipeline, MboxReadInBlocksOrChunksGivesWhatTheMessageFilesGive) {
   auto messages = read_sample();
   std::vector<std::string> texts;
   for (const auto& m : messages) texts.push_back(*m);
@@ -270,25 +273,39 @@ TEST(Pipeline, MboxReadInBlocksGivesWhatTheMessageFilesGive) {
     run_pipeline(files, verifier, keys, sink, {});
     from_files = outcomes(sink.lines);
   }
-  for (unsigned threads : {1u, 8u}) {
-    SCOPED_TRACE(threads);
-    ingest::IngestOptions read;
-    read.mbox_format = ingest::MboxFormat::mboxrd;  // no ">>From " line would tell detection
-    read.mmap_threshold = 1;          // "large": read in blocks
-    read.stream_block_bytes = 4096;   // messages straddle blocks, some outgrow one
-    read.defer_reads = threads > 1;   // as the CLI sets it: un-quoting then moves to the workers
-    auto source = ingest::open_inputs({path}, read);
-    RecordingSink sink;
-    PipelineOptions options;
-    options.threads = threads;
-    options.batch_messages = 7;
-    options.load = [&read](ingest::InputMessage& input, ingest::ByteArena& arena) {
-      ingest::load_deferred(input, read, arena);
-    };
-    run_pipeline(*source, verifier, keys, sink, options);
-    ASSERT_EQ(sink.lines.size(), 100u);
-    EXPECT_EQ(outcomes(sink.lines), from_files);
+  std::vector<std::string> first_lines;
+  for (bool chunks : {false, true}) {
+    for (unsigned threads : {1u, 8u}) {
+      SCOPED_TRACE(::testing::Message() << (chunks ? "chunks" : "blocks") << ", threads " << threads);
+      ingest::IngestOptions read;
+      read.mbox_format = ingest::MboxFormat::mboxrd;  // no ">>From " line would tell detection
+      read.mmap_threshold = 1;          // "large": read in blocks, or cut in chunks
+      read.stream_block_bytes = 4096;   // messages straddle blocks and chunks, some outgrow one
+      read.defer_reads = threads > 1;   // as the CLI sets it: un-quoting then moves to the workers
+      read.cut_mbox_chunks = chunks;
+      auto source = ingest::open_inputs({path}, read);
+      RecordingSink sink;
+      PipelineOptions options;
+      options.threads = threads;
+      options.batch_messages = 7;
+      options.load = [&read](ingest::InputMessage& input, ingest::ByteArena& arena) {
+        ingest::load_deferred(input, read, arena);
+      };
+      ingest::MboxNamer namer(read.mbox_index_base);
+      if (chunks) {
+        options.expand = ingest::cut_mbox_chunk;
+        options.name = [&namer](ingest::InputMessage& input) { namer.name(input); };
+      }
+      PipelineStats stats = run_pipeline(*source, verifier, keys, sink, options);
+      ASSERT_EQ(sink.lines.size(), 100u);
+      EXPECT_EQ(stats.messages, 100u);
+      EXPECT_TRUE(sink.mismatched.empty());
+      EXPECT_EQ(outcomes(sink.lines), from_files);
+      if (first_lines.empty()) first_lines = sink.lines;
+      EXPECT_EQ(sink.lines, first_lines);  // sequence numbers and "path#N" names too
+    }
   }
+  EXPECT_EQ(first_lines[99].substr(0, first_lines[99].find(' ', 3)), "99 " + path + "#100");
 }
 
 TEST(Pipeline, EmptySourceGivesNothing) {

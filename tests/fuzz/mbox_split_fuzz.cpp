@@ -1,10 +1,15 @@
 // File: tests/fuzz/mbox_split_fuzz.cpp
 // libFuzzer target for the mbox splitter. For each variant: the mapped reader's messages are in
 // order, inside the input and never overlapping; the streaming reader, fed in chunks of a size
-// drawn from the input, yields exactly the same items (bytes, sources, offsets, errors); mboxrd
+// drawn from the input, yields exactly the same items (bytes, sources, offsets, errors); so does
+// the chunk reader (mboxo, mboxrd) over a file of the input, its chunks cut front to back and
+// back to front, also with a message size limit that the input draws; mboxrd
 // un-quoting in place gives what a copy gives; un-quoting and the repair variants round-trip
 // their quote counts, and a repair limited to the header or the body changes nothing outside it.
 // Any violation aborts.
+#include <sys/mman.h>  // memfd_create
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -13,6 +18,7 @@
 #include <vector>
 
 #include "engine/message.h"
+#include "ingest/mbox_chunks.h"
 #include "ingest/mbox_source.h"
 #include "ingest/mbox_split.h"
 #include "ingest/repair.h"
@@ -32,9 +38,9 @@ std::size_t body_start(std::string_view m) {
   return static_cast<std::size_t>(parsed.body().data() - m.data());
 }
 
-class ChunkReader final : public ByteReader {
+class PieceReader final : public ByteReader {
  public:
-  ChunkReader(std::string_view data, std::size_t chunk) : data_(data), chunk_(chunk) {}
+  PieceReader(std::string_view data, std::size_t chunk) : data_(data), chunk_(chunk) {}
   long read(char* buffer, std::size_t n) override {
     n = std::min({n, chunk_, data_.size() - pos_});
     std::memcpy(buffer, data_.data() + pos_, n);
@@ -58,6 +64,43 @@ std::vector<InputMessage> drain(MessageSource& source) {
   return out;
 }
 
+// The chunk reader over a memory file holding mbox, with chunks of chunk_bytes, against the
+// stream reader of the same name and options; each chunk is cut into an arena of its own.
+void check_chunks(std::string_view mbox, IngestOptions options, std::size_t chunk_bytes, bool backwards) {
+  const int fd = ::memfd_create("mbox", MFD_CLOEXEC);
+  require(fd >= 0 && ::write(fd, mbox.data(), mbox.size()) == static_cast<ssize_t>(mbox.size()));
+  const std::string path = "/proc/self/fd/" + std::to_string(fd);
+  options.stream_block_bytes = chunk_bytes;
+  auto source = open_mbox_chunks(path, options);
+  if (source == nullptr) {  // a Content-Length variant was detected: the stream reader's
+    ::close(fd);
+    return;
+  }
+  std::vector<InputMessage> chunks = drain(*source);
+  std::vector<std::vector<InputMessage>> cut(chunks.size());
+  std::vector<ByteArena> arenas(chunks.size());
+  for (std::size_t k = 0; k < chunks.size(); ++k) {
+    const std::size_t i = backwards ? chunks.size() - 1 - k : k;
+    require(chunks[i].mbox_chunk);
+    cut_mbox_chunk(chunks[i], cut[i], arenas[i]);
+  }
+  options.stream_block_bytes = 3 * chunk_bytes;
+  auto stream = drain(*open_mbox_stream(path, "", std::make_unique<PieceReader>(mbox, chunk_bytes), options));
+  ::close(fd);
+  MboxNamer namer(options.mbox_index_base);
+  std::size_t n = 0;
+  for (auto& items : cut) {
+    for (InputMessage& item : items) {
+      namer.name(item);
+      require(n < stream.size());
+      const InputMessage& s = stream[n++];
+      require(item.bytes == s.bytes && item.source == s.source && item.offset == s.offset && item.error == s.error &&
+              item.error_detail == s.error_detail);
+    }
+  }
+  require(n == stream.size());
+}
+
 void check_format(std::string_view mbox, MboxFormat format, std::size_t chunk) {
   IngestOptions options;
   options.mbox_format = format;
@@ -70,7 +113,7 @@ void check_format(std::string_view mbox, MboxFormat format, std::size_t chunk) {
   auto view = drain(*open_mbox_view("m", file, options));
   // Blocks a little larger than the chunks: messages straddle blocks and outgrow them.
   options.stream_block_bytes = 4 * chunk;
-  auto stream = drain(*open_mbox_stream("m", "", std::make_unique<ChunkReader>(mbox, chunk), options));
+  auto stream = drain(*open_mbox_stream("m", "", std::make_unique<PieceReader>(mbox, chunk), options));
   require(view.size() == stream.size());
   std::uint64_t last = 0;
   for (std::size_t i = 0; i < view.size(); ++i) {
@@ -111,6 +154,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (MboxFormat f : {MboxFormat::auto_detect, MboxFormat::mboxo, MboxFormat::mboxrd, MboxFormat::mboxcl,
                        MboxFormat::mboxcl2}) {
     check_format(mbox, f, chunk);
+  }
+  for (MboxFormat f : {MboxFormat::auto_detect, MboxFormat::mboxo, MboxFormat::mboxrd}) {
+    IngestOptions options;
+    options.mbox_format = f;
+    options.max_header_line = 200;
+    check_chunks(mbox, options, chunk, false);
+    check_chunks(mbox, options, chunk, true);
+    options.max_message_bytes = 20 + data[0] % 64;  // messages too large, and From_ lines too long
+    check_chunks(mbox, options, chunk, data[0] % 2 == 0);
   }
   std::string unquoted;
   unquote_mboxrd(mbox, unquoted);
