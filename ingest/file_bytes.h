@@ -54,8 +54,9 @@ struct FileBytes {
 //   stream: a pipe or character device, or a regular file larger than max_message_bytes that
 //           could not be mapped: read it as a stream instead (archive_reader.h).
 //   mbox_stream: an mbox archive of at least mmap_threshold bytes, unless read_mode is mmap:
-//           read it in blocks with the mbox stream reader (mbox_source.h, file_reader.h). Its
-//           messages are views into the blocks, as they would be into a mapping, but a first
+//           read it in blocks (cut in chunks by the workers, mbox_chunks.h, or with the mbox
+//           stream reader, mbox_source.h and file_reader.h). Its messages are views into what
+//           was read, as they would be into a mapping, but a first
 //           touch of a mapped page costs a page fault where read() only copies: on the 2-core
 //           VM, splitting a 137 MB mbox took 75-135 ms mapped and 20-43 ms read (bench/HISTORY.md).
 //   error:  unreadable (errno text in error_detail) or symlink_loop (ELOOP).

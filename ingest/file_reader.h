@@ -1,6 +1,6 @@
 // File: ingest/file_reader.h
 // A ByteReader over a file read from its start with read(): what the mbox stream reader uses for
-// a large mbox archive on disk (file_bytes.h decides when). A file that cannot be opened reads as
+// a large mbox archive on disk that is not cut in chunks (file_bytes.h, mbox_chunks.h decide). A file that cannot be opened reads as
 // an error, so the stream reader reports it as an item like any other read failure.
 #pragma once
 

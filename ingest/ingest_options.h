@@ -45,7 +45,8 @@ struct IngestOptions {
   // buffer is cheaper up to about here. An mbox this large is read in blocks instead (file_bytes.h).
   std::size_t mmap_threshold = 4u * 1024 * 1024;
   // The stream reader reads an mbox (a large file, stdin, an archive entry) in blocks of this
-  // size; messages point into them. Tests make it tiny so that messages straddle blocks.
+  // size, and a large mbox file is cut in chunks of this size (cut_mbox_chunks); messages point
+  // into them. Tests make it tiny so that messages straddle blocks and chunks.
   std::size_t stream_block_bytes = 1u << 20;
   // The N of "path#N" for the first message of an mbox (1: "mbox#1" is the first message).
   unsigned mbox_index_base = 1;

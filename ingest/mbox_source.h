@@ -1,8 +1,9 @@
 // File: ingest/mbox_source.h
-// The two mbox readers: over a whole mapped (or read) file, handing on views into it; and over a
-// stream (a large mbox file, a compressed file, a pipe), handing on views into the blocks it
-// reads. Both cut with the same MboxSplitter, so they give the same messages, and both name the
-// N-th message "name#N".
+// Two of the mbox readers: over a whole mapped (or read) file, handing on views into it; and
+// over a stream (a compressed file, a pipe, a large mbox file not cut in chunks), handing on
+// views into the blocks it reads. Both cut with the same MboxSplitter and finish items with
+// mbox_item.h, so they give the same messages, and both name the N-th message "name#N". The
+// third, for a large mboxo/mboxrd file, lets the workers cut it (mbox_chunks.h).
 #pragma once
 
 #include <memory>
