@@ -57,5 +57,22 @@ TEST(ByteArena, ResetKeepsNoMoreThanItsBound) {
   EXPECT_EQ(arena.capacity(), 2 * ByteArena::kBlockBytes);
 }
 
+// Large takes (an mbox chunk's window) are kept for the next round like blocks, and reused when
+// large enough; one beyond kKeptLargeBytes goes back to the allocator at the reset.
+TEST(ByteArena, LargeTakesAreKeptForTheNextRoundUpToTheirBound) {
+  ByteArena arena;
+  const std::size_t chunk = (1u << 20) + (256u << 10);
+  char* first = arena.take_large(chunk).data();
+  first[chunk - 1] = 'x';  // writable to its end
+  const std::span<char> huge = arena.take_large(ByteArena::kKeptLargeBytes + 1);
+  EXPECT_EQ(huge.size(), ByteArena::kKeptLargeBytes + 1);
+  EXPECT_EQ(arena.capacity(), chunk + huge.size());
+  arena.reset();
+  EXPECT_EQ(arena.capacity(), chunk);
+  EXPECT_EQ(arena.take_large(chunk - 10).data(), first);  // smaller: the same memory
+  EXPECT_NE(arena.take_large(10).data(), nullptr);        // the second slot, freed at the reset
+  EXPECT_EQ(arena.capacity(), chunk + 10);
+}
+
 }  // namespace
 }  // namespace dkimscan::ingest
