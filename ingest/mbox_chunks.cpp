@@ -25,10 +25,10 @@ constexpr std::uint64_t kLookback = 3;
 constexpr std::size_t kDetectBytes = 1u << 20;  // the prefix the variant is detected from
 // Read this far past a chunk's end at first: the median message (6 KB) ends within it.
 constexpr std::size_t kFirstTail = 16u << 10;
-// Where a From_ line may still start when the splitter asks for more: "\n\r\nFrom" at the end.
-constexpr std::size_t kSearchMargin = 8;
 // Then on in steps of this size: the next chunk reads at most this much again.
 constexpr std::size_t kReadStep = 64u << 10;
+// Where a From_ line may still start when the splitter asks for more: "\n\r\nFrom" at the end.
+constexpr std::size_t kSearchMargin = 8;
 
 // What the chunks of one file share. LIFETIME: each chunk item holds it (storage).
 struct MboxChunkPlan {
