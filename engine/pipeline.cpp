@@ -5,9 +5,9 @@
 // Tokens are recycled Batch objects; the limiter bounds how many are in flight, so memory is
 // bounded whatever the archive size. The await-keys node first reads what ingest deferred and
 // cuts chunks into messages (so a batch may hold more items than the read node put in), then
-// starts every key lookup of the batch and
-// lets the batch continue only when all answers are in, from whichever thread delivers the last
-// one (the resolver's): a batch waiting for DNS never holds a worker thread. The answers stay
+// starts every key lookup of the batch and lets the batch continue only when all answers are in,
+// from whichever thread delivers the last one (the resolver's): a batch waiting for DNS never
+// holds a worker thread. The answers stay
 // pinned to the batch (PinnedKeys), so verify reads them without asking the provider again.
 // Items are numbered (and chunks' messages named) by the name node, which sees batches in input
 // order: only then is a batch's place in the input known. The second sequencer puts batches back
