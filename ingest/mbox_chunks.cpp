@@ -178,10 +178,8 @@ class ChunkWindow {
 // kReadStep more, but no further than certainly_too_large() needs to decide.
 bool read_on(ChunkWindow& window, std::size_t at, const IngestOptions& options) {
   const std::string_view view = window.view();
-  const void* nl = std::memchr(view.data() + at, '\n', view.size() - at);
-  const std::size_t text = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - view.data()) + 1 : at;
-  const std::uint64_t decided = text + options.max_message_bytes + 8;  // see certainly_too_large
-  return window.read_on(window.start() + std::min<std::uint64_t>(view.size() + kReadStep, decided), at);
+  const std::size_t until = std::min(view.size() + kReadStep, too_large_known_at(view, at, options));
+  return window.read_on(window.start() + until, at);
 }
 
 std::string path_with_room_for_number(const std::string& path) {

@@ -55,13 +55,17 @@ std::size_t text_start(std::string_view window, std::size_t at, const IngestOpti
 
 }  // namespace
 
-bool certainly_too_large(std::string_view window, std::size_t at, const IngestOptions& options) noexcept {
+std::size_t too_large_known_at(std::string_view window, std::size_t at, const IngestOptions& options) noexcept {
   const std::size_t text = text_start(window, at, options);
-  if (text == kNoPos) return window.size() - at > options.max_message_bytes;
+  if (text == kNoPos) return at + options.max_message_bytes + 1;  // the From_ line alone is too long
   // The message ends at the empty line before the next "From ", which may begin up to 7 bytes
   // before the window's end ("\n\r\nFrom" cut by it): only text beyond that is certainly its own.
   constexpr std::size_t kUnseenBoundary = 7;
-  return window.size() - text > options.max_message_bytes + kUnseenBoundary;
+  return text + options.max_message_bytes + kUnseenBoundary + 1;
+}
+
+bool certainly_too_large(std::string_view window, std::size_t at, const IngestOptions& options) noexcept {
+  return window.size() >= too_large_known_at(window, at, options);
 }
 
 std::size_t too_large_offset(std::string_view window, std::size_t at, const IngestOptions& options) noexcept {

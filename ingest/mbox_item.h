@@ -33,6 +33,9 @@ std::string mbox_too_large_detail(const IngestOptions& options);
 // line) is then longer than the limit. A From_ line without its line end within the limit
 // counts as too large too. The one rule for every reader that reads in pieces.
 bool certainly_too_large(std::string_view window, std::size_t at, const IngestOptions& options) noexcept;
+// The window size from which certainly_too_large() says yes, given what the window shows now
+// (a From_ line end that comes into view moves it): how far a reader need read to decide.
+std::size_t too_large_known_at(std::string_view window, std::size_t at, const IngestOptions& options) noexcept;
 
 // Where a too-large message is reported: after its From_ line, or at the From_ line when that
 // line is itself longer than the limit (or its end is not in view yet, which certainly_too_large()
