@@ -176,7 +176,7 @@ class ChunkWindow {
 
 // Reads on for the message whose From_ line starts at window[at] and whose end is not in view:
 // kReadStep more, but no further than certainly_too_large() needs to decide.
-bool read_on(ChunkWindow& window, std::size_t at, const IngestOptions& options) {
+bool read_further(ChunkWindow& window, std::size_t at, const IngestOptions& options) {
   const std::string_view view = window.view();
   const std::size_t until = std::min(view.size() + kReadStep, too_large_known_at(view, at, options));
   return window.read_on(window.start() + until, at);
@@ -247,7 +247,7 @@ void cut_messages(const MboxChunkPlan& plan, ChunkWindow& window, std::uint64_t 
       return;
     }
     const std::uint64_t from_line = window.start() + at;
-    if (!read_on(window, at, plan.options)) {
+    if (!read_further(window, at, plan.options)) {
       const int err = errno;
       read_error_item(out.emplace_back(), plan.path, from_line, err);
       return;

@@ -3,13 +3,16 @@
 // byte for byte, and draining a MessageSource into a vector.
 #pragma once
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "ingest/byte_reader.h"
 #include "ingest/ingest_options.h"
 #include "ingest/input_message.h"
 #include "ingest/open_inputs.h"
@@ -31,6 +34,29 @@ inline std::vector<InputMessage> read_all(const std::vector<std::string>& paths,
   auto source = open_inputs(paths, options);
   return drain(*source);
 }
+
+// Reads a string in pieces of a fixed size, as a decompressor hands on its output; optionally
+// fails (truncated, as a broken gzip stream does) at the end.
+class StringReader final : public ByteReader {
+ public:
+  StringReader(std::string data, std::size_t piece, bool fail_at_end = false)
+      : data_(std::move(data)), piece_(piece), fail_(fail_at_end) {}
+  long read(char* buffer, std::size_t n) override {
+    n = std::min({n, piece_, data_.size() - pos_});
+    if (n == 0 && fail_) return -1;
+    std::memcpy(buffer, data_.data() + pos_, n);
+    pos_ += n;
+    return static_cast<long>(n);
+  }
+  IngestError error() const override { return IngestError::truncated; }
+  std::string error_detail() const override { return "unexpected end of gzip stream"; }
+
+ private:
+  std::string data_;
+  std::size_t piece_;
+  bool fail_;
+  std::size_t pos_ = 0;
+};
 
 // Runs a shell command (tar, gzip, ...) for building fixtures; true on exit status 0.
 inline bool shell(const std::string& command) { return std::system(command.c_str()) == 0; }

@@ -5,8 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <random>
@@ -221,23 +219,6 @@ TEST(MboxChunks, MessagesBeyondTheLimitAreTooLargeAsInTheStream) {
   EXPECT_EQ(cut.items[4].source, path + "#5");
 }
 
-// Reads a string in pieces of a fixed size, as a decompressor hands on its output.
-class PieceReader final : public ByteReader {
- public:
-  PieceReader(std::string data, std::size_t piece) : data_(std::move(data)), piece_(piece) {}
-  long read(char* buffer, std::size_t n) override {
-    n = std::min({n, piece_, data_.size() - pos_});
-    std::memcpy(buffer, data_.data() + pos_, n);
-    pos_ += n;
-    return static_cast<long>(n);
-  }
-
- private:
-  std::string data_;
-  std::size_t piece_;
-  std::size_t pos_ = 0;
-};
-
 // Whether a message is too large, and where that is reported, must not depend on how much of the
 // archive a reader had in view when it decided: From_ lines at the limit, with and without a
 // line end, read one byte at a time or whole, in chunks (found by fuzzing).
@@ -261,7 +242,7 @@ TEST(MboxChunks, TooLargeAtTheBorderIsTheSameForEveryReader) {
     for (std::size_t piece : {1u, 3u, 100000u}) {
       IngestOptions stream_options = options;
       stream_options.stream_block_bytes = 3 * piece;
-      auto source = open_mbox_stream(path, "", std::make_unique<PieceReader>(mbox, piece), stream_options);
+      auto source = open_mbox_stream(path, "", std::make_unique<testing::StringReader>(mbox, piece), stream_options);
       expect_same(drain(*source), whole);
     }
     expect_chunks_give_the_stream(path, options);

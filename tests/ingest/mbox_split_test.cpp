@@ -17,28 +17,7 @@ namespace dkimscan::ingest {
 namespace {
 
 using testing::drain;
-
-// Reads a string in chunks of a fixed size; optionally fails (truncated) at the end.
-class StringReader final : public ByteReader {
- public:
-  StringReader(std::string data, std::size_t chunk, bool fail_at_end = false)
-      : data_(std::move(data)), chunk_(chunk), fail_(fail_at_end) {}
-  long read(char* buffer, std::size_t n) override {
-    n = std::min({n, chunk_, data_.size() - pos_});
-    if (n == 0 && fail_) return -1;
-    std::memcpy(buffer, data_.data() + pos_, n);
-    pos_ += n;
-    return static_cast<long>(n);
-  }
-  IngestError error() const override { return IngestError::truncated; }
-  std::string error_detail() const override { return "unexpected end of gzip stream"; }
-
- private:
-  std::string data_;
-  std::size_t chunk_;
-  bool fail_;
-  std::size_t pos_ = 0;
-};
+using testing::StringReader;
 
 FileBytes bytes_of(const std::string& s) {
   auto owned = std::make_shared<const std::string>(s);
