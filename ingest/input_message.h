@@ -59,6 +59,9 @@ struct InputMessage {
   // input order, appends "#N". archive_start: the first item of the archive (the count restarts).
   bool name_pending = false;
   bool archive_start = false;
+  // A read error in a chunk: the bytes it could not read may have held messages, so MboxNamer
+  // stops counting and names the archive's later messages by offset.
+  bool count_lost = false;
 };
 
 // What a source has handed on so far: every item is counted once, read + errored = items.

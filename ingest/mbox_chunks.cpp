@@ -45,6 +45,7 @@ struct MboxChunkPlan {
   std::uint64_t chunk_bytes = 1;
   MboxFormat format = MboxFormat::mboxo;
   IngestOptions options;       // defer_reads off: the worker that cuts also un-quotes and checks
+  ReadAtFn read_at;            // pread(), or a test's stand-in
   // What the worker that cut a message running on through later chunks learned about them, one
   // entry per chunk: 0, nothing; kNoMessageHere, no message starts in it; p + 1, the first starts at
   // p. Facts about the file's bytes, so order does not matter: a chunk's worker that finds its
@@ -69,17 +70,30 @@ void learn_from_search(const MboxChunkPlan& plan, std::uint64_t clear_from, std:
   }
 }
 
-// Reads until n bytes or the file's end: the count, or -1 with errno set.
-long read_at(int fd, char* out, std::size_t n, std::uint64_t offset) noexcept {
+long pread_retrying(int fd, char* out, std::size_t n, std::uint64_t offset) {
+  ssize_t got;
+  do {
+    got = ::pread(fd, out, n, static_cast<off_t>(offset));
+  } while (got < 0 && errno == EINTR);
+  return static_cast<long>(got);
+}
+
+// Reads until n bytes, the file's end or an error: the count read, with err the errno of an
+// error (0: none). The bytes before an error count: the messages in them are cut as usual.
+std::size_t read_fully(const ReadAtFn& read_at, int fd, char* out, std::size_t n, std::uint64_t offset,
+                       int& err) {
   std::size_t done = 0;
+  err = 0;
   while (done < n) {
-    const ssize_t got = ::pread(fd, out + done, n - done, static_cast<off_t>(offset + done));
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) return -1;
+    const long got = read_at(fd, out + done, n - done, offset + done);
+    if (got < 0) {
+      err = errno != 0 ? errno : EIO;
+      break;
+    }
     if (got == 0) break;
     done += static_cast<std::size_t>(got);
   }
-  return static_cast<long>(done);
+  return done;
 }
 
 class ChunkSource final : public MessageSource {
@@ -114,7 +128,8 @@ class ChunkWindow {
   ChunkWindow(const MboxChunkPlan& plan, std::uint64_t start, ByteArena& arena) noexcept
       : plan_(plan), start_(start), arena_(arena) {}
 
-  // The chunk [start(), chunk_end) and room bytes past it, read up to file offset until.
+  // The chunk [start(), chunk_end) and room bytes past it, read up to file offset until. false: a
+  // read error (error()); what was read before it is in view.
   bool read_first(std::uint64_t chunk_end, std::uint64_t until, std::size_t room) {
     const std::span<char> buffer = arena_.take_large(static_cast<std::size_t>(chunk_end - start_) + room);
     data_ = buffer.data();
@@ -124,7 +139,7 @@ class ChunkWindow {
 
   // Reads on up to file offset until (never past its planned size) for the message whose From_
   // line is at window position at, the chunk's last: when that needs more than the room left, it
-  // moves (alone) to a buffer of its own, and positions move by at. false: a read error, errno set.
+  // moves (alone) to a buffer of its own, and positions move by at. false: a read error (error()).
   bool read_on(std::uint64_t until, std::size_t at) {
     until = std::min(until, plan_.size);
     const std::size_t want = static_cast<std::size_t>(until - start_);
@@ -151,15 +166,19 @@ class ChunkWindow {
   bool at_eof() const noexcept { return shrunk_ || start_ + size_ >= plan_.size; }
   // The file ended before its planned size: it shrank after it was opened.
   bool shrunk() const noexcept { return shrunk_; }
+  // The errno of a failed read (0: none), and where it failed: the view ends there. A failed read
+  // is not tried again, so every later read_on() fails too.
+  int error() const noexcept { return error_; }
+  std::uint64_t error_offset() const noexcept { return start_ + size_; }
 
  private:
   bool read_to(std::uint64_t until) {
     until = std::min(until, plan_.size);
+    if (error_ != 0) return false;
     if (shrunk_ || start_ + size_ >= until) return true;
     const std::size_t target = static_cast<std::size_t>(until - start_);
-    const long got = read_at(plan_.fd, data_ + size_, target - size_, start_ + size_);
-    if (got < 0) return false;
-    size_ += static_cast<std::size_t>(got);
+    size_ += read_fully(plan_.read_at, plan_.fd, data_ + size_, target - size_, start_ + size_, error_);
+    if (error_ != 0) return false;
     shrunk_ = size_ < target;
     return true;
   }
@@ -172,6 +191,7 @@ class ChunkWindow {
   std::size_t capacity_ = 0;
   std::shared_ptr<const void> own_;
   bool shrunk_ = false;
+  int error_ = 0;
 };
 
 // Reads on for the message whose From_ line starts at window[at] and whose end is not in view:
@@ -189,12 +209,22 @@ std::string path_with_room_for_number(const std::string& path) {
   return source;
 }
 
-void read_error_item(InputMessage& item, const std::string& path, std::uint64_t offset, int err) {
+// offset: the From_ line of the message the error broke in, or where reading failed. chunk_end:
+// the messages that start before it are this chunk's; the next chunk is read anew.
+void read_error_item(InputMessage& item, const std::string& path, std::uint64_t offset, std::uint64_t chunk_end,
+                     const ChunkWindow& window) {
   item = InputMessage{};
   item.source = path;
   item.offset = offset;
   item.error = IngestError::unreadable;
-  item.error_detail = "reading at byte " + std::to_string(offset) + ": " + std::strerror(err);
+  item.error_detail = "reading at byte " + std::to_string(window.error_offset()) + ": " + std::strerror(window.error());
+  if (window.error_offset() < chunk_end) {
+    item.error_detail += "; messages that start from byte " + std::to_string(offset) + " to byte " +
+                         std::to_string(chunk_end) + " are not read";
+  } else {
+    item.error_detail += "; the message that starts at byte " + std::to_string(offset) + " is not read whole";
+  }
+  item.count_lost = true;
 }
 
 void too_large_item(InputMessage& item, const MboxChunkPlan& plan, const ChunkWindow& window, std::size_t at) {
@@ -220,15 +250,16 @@ void message_item(InputMessage& item, const MboxChunkPlan& plan, const ChunkWind
 }
 
 // Appends the messages whose From_ lines lie in [first, last) of the file, as they are cut: a
-// message is final (un-quoted in place, checked) before the window moves on.
-void cut_messages(const MboxChunkPlan& plan, ChunkWindow& window, std::uint64_t first, std::uint64_t last,
+// message is final (un-quoted in place, checked) before the window moves on. true: it stopped at a
+// read error, which it reported.
+bool cut_messages(const MboxChunkPlan& plan, ChunkWindow& window, std::uint64_t first, std::uint64_t last,
                   std::vector<InputMessage>& out) {
   std::size_t at = first == 0 ? 0 : find_from_line(window.view(), static_cast<std::size_t>(first - window.start()));
   MboxSplitter splitter(plan.format);
   while (at != kNoPos && window.start() + at < last && at < window.view().size()) {
     MboxCut cut;
     const CutStatus status = splitter.cut(window.view(), at, window.at_eof(), cut);
-    if (status == CutStatus::end) return;  // only past the end of a file that shrank
+    if (status == CutStatus::end) return false;  // only past the end of a file that shrank
     if (status == CutStatus::message) {
       message_item(out.emplace_back(), plan, window, at, cut);
       if (window.start() + cut.next > last && !window.shrunk()) {  // it ran on into the next chunks
@@ -244,31 +275,39 @@ void cut_messages(const MboxChunkPlan& plan, ChunkWindow& window, std::uint64_t 
     }
     if (certainly_too_large(window.view(), at, plan.options)) {
       too_large_item(out.emplace_back(), plan, window, at);
-      return;
+      return false;
     }
     const std::uint64_t from_line = window.start() + at;
-    if (!read_further(window, at, plan.options)) {
-      const int err = errno;
-      read_error_item(out.emplace_back(), plan.path, from_line, err);
-      return;
+    const std::uint64_t seen = window.start() + window.view().size();
+    // A read that fails after it read more: the message may end before the error. Cut it first.
+    if (!read_further(window, at, plan.options) && window.start() + window.view().size() == seen) {
+      read_error_item(out.emplace_back(), plan.path, from_line, last, window);
+      return true;
     }
     // The splitter resumes its search where it stopped: it counts from the From_ line.
     at = static_cast<std::size_t>(from_line - window.start());
   }
+  return false;
 }
 
 }  // namespace
 
-std::unique_ptr<MessageSource> open_mbox_chunks(const std::string& path, const IngestOptions& options) {
+std::unique_ptr<MessageSource> open_mbox_chunks(const std::string& path, const IngestOptions& options,
+                                                ReadAtFn read_at) {
   auto plan = std::make_shared<MboxChunkPlan>();
+  plan->read_at = read_at ? std::move(read_at) : ReadAtFn(pread_retrying);
   plan->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st {};
   if (plan->fd < 0 || ::fstat(plan->fd, &st) != 0 || !S_ISREG(st.st_mode)) return nullptr;
   plan->path = path;
   plan->size = static_cast<std::uint64_t>(st.st_size);
   std::string prefix(static_cast<std::size_t>(std::min<std::uint64_t>(plan->size, kDetectBytes)), '\0');
-  if (read_at(plan->fd, prefix.data(), prefix.size(), 0) != static_cast<long>(prefix.size())) return nullptr;
-  plan->format = mbox_format_for(options, prefix, prefix.size() == plan->size);
+  // A read error here leaves the variant to what was read before it, and the chunk it lies in
+  // reports it; the stream reader would end the archive there.
+  int err = 0;
+  prefix.resize(read_fully(plan->read_at, plan->fd, prefix.data(), prefix.size(), 0, err));
+  if (err != 0 && prefix.empty()) return nullptr;
+  plan->format = mbox_format_for(options, prefix, err == 0 && prefix.size() == plan->size);
   if (plan->format == MboxFormat::mboxcl || plan->format == MboxFormat::mboxcl2) return nullptr;
   plan->chunk_bytes = std::max<std::uint64_t>(options.stream_block_bytes, 1);
   const std::uint64_t chunks = (plan->size + plan->chunk_bytes - 1) / plan->chunk_bytes;
@@ -291,23 +330,28 @@ void cut_mbox_chunk(const InputMessage& chunk, std::vector<InputMessage>& out, B
   ChunkWindow window(plan, first - std::min(first, kLookback), arena);
   // Room past the chunk's end, where its last message is read without a copy: a quarter chunk.
   const std::size_t room = std::max<std::size_t>(kFirstTail, chunk.deferred_size / 4);
-  if (window.read_first(last, last + kFirstTail, room)) {
-    cut_messages(plan, window, first, last, out);
-  } else {
-    const int err = errno;
-    read_error_item(out.emplace_back(), plan.path, first, err);
+  (void)window.read_first(last, last + kFirstTail, room);  // a read error: what came before is cut
+  const bool reported = cut_messages(plan, window, first, last, out);
+  // An error that the cutting did not run into: unless it lies past the chunk (the next chunk's
+  // worker meets it there), the chunk's messages from there on are lost.
+  if (window.error() != 0 && !reported && window.error_offset() < last) {
+    read_error_item(out.emplace_back(), plan.path, window.error_offset(), last, window);
   }
   if (chunk.offset == 0 && out.size() > out_begin) out[out_begin].archive_start = true;
 }
 
 void MboxNamer::name(InputMessage& item) {
-  if (item.archive_start) next_ = base_;
+  if (item.archive_start) {
+    next_ = base_;
+    count_lost_ = false;
+  }
+  if (item.count_lost) count_lost_ = true;
   if (!item.name_pending) return;
   item.name_pending = false;
   char digits[24];
-  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, next_++);
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, count_lost_ ? item.offset : next_++);
   (void)ec;  // 24 chars hold any uint64_t
-  item.source.append(1, '#').append(digits, end);
+  item.source.append(1, count_lost_ ? '@' : '#').append(digits, end);
 }
 
 }  // namespace dkimscan::ingest

@@ -3,7 +3,9 @@
 // order, inside the input and never overlapping; the streaming reader, fed in chunks of a size
 // drawn from the input, yields exactly the same items (bytes, sources, offsets, errors); so does
 // the chunk reader (mboxo, mboxrd) over a file of the input, its chunks cut front to back and
-// back to front, also with a message size limit that the input draws; mboxrd
+// back to front, also with a message size limit that the input draws, and also when reading a
+// byte range that the input draws fails with EIO (then only the messages around it are lost, the
+// rest are the stream's, and those after the error are named by offset); mboxrd
 // un-quoting in place gives what a copy gives; un-quoting and the repair variants round-trip
 // their quote counts, and a repair limited to the header or the body changes nothing outside it.
 // Any violation aborts.
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -64,15 +67,73 @@ std::vector<InputMessage> drain(MessageSource& source) {
   return out;
 }
 
+// Bytes of the file whose reading fails with EIO, [begin, end); empty: none.
+struct BadBytes {
+  std::uint64_t begin = 0;
+  std::uint64_t end = 0;
+};
+
+// pread(), failing on the bad bytes as a bad sector does: a read that reaches them stops short
+// before them, and one that starts in them fails.
+ReadAtFn failing_on(BadBytes bad) {
+  return [bad](int fd, char* out, std::size_t n, std::uint64_t offset) -> long {
+    if (offset >= bad.begin && offset < bad.end) {
+      errno = EIO;
+      return -1;
+    }
+    if (offset < bad.begin) n = static_cast<std::size_t>(std::min<std::uint64_t>(n, bad.begin - offset));
+    return static_cast<long>(::pread(fd, out, n, static_cast<off_t>(offset)));
+  };
+}
+
+// With read errors, the messages cut must be the stream's, in order, named by offset after the
+// first error; a message may be missing only when it reaches into the bad bytes or its From_ line
+// lies in a chunk whose reading starts before their end.
+void require_only_lost_around(const std::vector<std::vector<InputMessage>>& cut, const std::vector<InputMessage>& stream,
+                              std::string_view mbox, const std::string& path, std::size_t chunk_bytes, BadBytes bad) {
+  const std::uint64_t clean_from = (bad.end + 3 + chunk_bytes - 1) / chunk_bytes * chunk_bytes;  // 3: look-behind
+  const auto end_of = [&](std::size_t i) { return i + 1 < stream.size() ? stream[i + 1].offset : mbox.size(); };
+  // Where message i's From_ line starts: the line before its offset (a too-large item's offset may
+  // be the From_ line itself, and then this is earlier still, which only widens may_be_lost).
+  const auto from_line_of = [&](std::size_t i) -> std::uint64_t {
+    const std::size_t at = stream[i].offset < 2 ? std::string_view::npos : mbox.rfind('\n', stream[i].offset - 2);
+    return at == std::string_view::npos ? 0 : at + 1;
+  };
+  const auto may_be_lost = [&](std::size_t i) { return end_of(i) + 8 > bad.begin && from_line_of(i) < clean_from; };
+  bool lost = false;
+  std::size_t next = 0;
+  for (const auto& items : cut) {
+    for (const InputMessage& item : items) {
+      if (item.count_lost) {
+        require(item.error == IngestError::unreadable && item.offset < bad.end && item.source == path);
+        lost = true;
+        continue;
+      }
+      while (next < stream.size() && stream[next].offset < item.offset) require(may_be_lost(next++));
+      require(next < stream.size());
+      const InputMessage& s = stream[next++];
+      require(item.offset == s.offset && item.bytes == s.bytes && item.error == s.error &&
+              item.error_detail == s.error_detail);
+      require(item.source == (lost ? path + "@" + std::to_string(item.offset) : s.source));
+    }
+  }
+  while (next < stream.size()) require(may_be_lost(next++));
+}
+
 // The chunk reader over a memory file holding mbox, with chunks of chunk_bytes, against the
 // stream reader of the same name and options; each chunk is cut into an arena of its own.
-void check_chunks(std::string_view mbox, IngestOptions options, std::size_t chunk_bytes, bool backwards) {
+// Without bad bytes the items must be the stream's exactly; with them (format given: detection
+// over fewer bytes could pick another), see require_only_lost_around.
+void check_chunks(std::string_view mbox, IngestOptions options, std::size_t chunk_bytes, bool backwards,
+                  BadBytes bad = {}) {
   const int fd = ::memfd_create("mbox", MFD_CLOEXEC);
   require(fd >= 0 && ::write(fd, mbox.data(), mbox.size()) == static_cast<ssize_t>(mbox.size()));
   const std::string path = "/proc/self/fd/" + std::to_string(fd);
+  const bool failing = bad.end > bad.begin;
   options.stream_block_bytes = chunk_bytes;
-  auto source = open_mbox_chunks(path, options);
-  if (source == nullptr) {  // a Content-Length variant was detected: the stream reader's
+  auto source = open_mbox_chunks(path, options, failing ? failing_on(bad) : ReadAtFn{});
+  if (source == nullptr) {  // a Content-Length variant was detected, or the first byte is bad: the stream reader's
+    require(!failing || bad.begin == 0);
     ::close(fd);
     return;
   }
@@ -88,10 +149,16 @@ void check_chunks(std::string_view mbox, IngestOptions options, std::size_t chun
   auto stream = drain(*open_mbox_stream(path, "", std::make_unique<PieceReader>(mbox, chunk_bytes), options));
   ::close(fd);
   MboxNamer namer(options.mbox_index_base);
-  std::size_t n = 0;
   for (auto& items : cut) {
-    for (InputMessage& item : items) {
-      namer.name(item);
+    for (InputMessage& item : items) namer.name(item);
+  }
+  if (failing) {
+    require_only_lost_around(cut, stream, mbox, path, chunk_bytes, bad);
+    return;
+  }
+  std::size_t n = 0;
+  for (const auto& items : cut) {
+    for (const InputMessage& item : items) {
       require(n < stream.size());
       const InputMessage& s = stream[n++];
       require(item.bytes == s.bytes && item.source == s.source && item.offset == s.offset && item.error == s.error &&
@@ -163,6 +230,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_chunks(mbox, options, chunk, true);
     options.max_message_bytes = 20 + data[0] % 64;  // messages too large, and From_ lines too long
     check_chunks(mbox, options, chunk, data[0] % 2 == 0);
+    if (f != MboxFormat::auto_detect) {
+      const std::uint64_t bad_begin = mbox.size() * data[size - 1] / 256;
+      check_chunks(mbox, options, chunk, data[0] % 3 == 0, {bad_begin, bad_begin + 1 + data[0] % 29});
+    }
   }
   std::string unquoted;
   unquote_mboxrd(mbox, unquoted);

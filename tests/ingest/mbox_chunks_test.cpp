@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <random>
@@ -29,8 +33,8 @@ struct ChunkCut {
 };
 
 void cut_in_chunks(const std::string& path, const IngestOptions& options, ChunkCut& out, bool backwards = false,
-                   MboxNamer* namer = nullptr) {
-  auto source = open_mbox_chunks(path, options);
+                   MboxNamer* namer = nullptr, ReadAtFn read_at = {}) {
+  auto source = open_mbox_chunks(path, options, std::move(read_at));
   ASSERT_NE(source, nullptr);
   std::vector<InputMessage> chunks;
   InputMessage chunk;
@@ -296,6 +300,101 @@ TEST(MboxChunks, NamesCountFromEachArchivesStart) {
     ASSERT_EQ(cut.items.size(), 4u);
     for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(cut.items[i].source, path + "#" + std::to_string(base + i % 2));
   }
+}
+
+// pread(), but the bytes [bad_begin, bad_end) fail with EIO as a bad sector does: a read that
+// reaches them stops short before them, and one that starts in them fails.
+ReadAtFn failing_between(std::uint64_t bad_begin, std::uint64_t bad_end) {
+  return [=](int fd, char* out, std::size_t n, std::uint64_t offset) -> long {
+    if (offset >= bad_begin && offset < bad_end) {
+      errno = EIO;
+      return -1;
+    }
+    if (offset < bad_begin) n = static_cast<std::size_t>(std::min<std::uint64_t>(n, bad_begin - offset));
+    return static_cast<long>(::pread(fd, out, n, static_cast<off_t>(offset)));
+  };
+}
+
+// A read error loses the messages around it and nothing else: the messages before it keep their
+// numbers, those after it (from the next chunk on) are read and named by offset, since how many
+// messages the lost bytes held is unknown, and the loss is reported as unreadable items.
+TEST(MboxChunks, ReadErrorLosesOnlyTheMessagesAroundIt) {
+  testing::TempDir dir;
+  const std::string mbox = random_archive(4, MboxFormat::mboxrd);
+  const std::string path = dir.write("r.mbox", mbox);
+  IngestOptions options;
+  options.mbox_format = MboxFormat::mboxrd;
+  const std::vector<InputMessage> streamed = read_as_stream(path, options);
+  ASSERT_EQ(streamed.size(), 60u);
+  const auto message_end = [&](std::size_t i) { return i + 1 < streamed.size() ? streamed[i + 1].offset : mbox.size(); };
+  const auto from_line_of = [&](std::size_t i) { return mbox.rfind('\n', streamed[i].offset - 2) + 1; };
+  for (double where : {0.1, 0.5, 0.9}) {
+    for (std::uint64_t length : {1u, 3000u}) {
+      const auto bad_begin = static_cast<std::uint64_t>(where * static_cast<double>(mbox.size()));
+      const std::uint64_t bad_end = bad_begin + length;
+      for (std::size_t chunk : {97u, 4096u, 65536u}) {
+        for (bool backwards : {false, true}) {
+          SCOPED_TRACE(::testing::Message() << "bad [" << bad_begin << ", " << bad_end << ") chunk " << chunk
+                                            << (backwards ? " backwards" : ""));
+          options.stream_block_bytes = chunk;
+          ChunkCut cut;
+          cut_in_chunks(path, options, cut, backwards, nullptr, failing_between(bad_begin, bad_end));
+          // Chunks that start this far on read nothing of the bad bytes (3: the look-behind).
+          const std::uint64_t clean_from = (bad_end + 3 + chunk - 1) / chunk * chunk;
+          std::size_t errors = 0, next = 0;
+          std::uint64_t last_offset = 0;
+          for (const InputMessage& item : cut.items) {
+            if (item.error == IngestError::unreadable) {
+              ++errors;
+              EXPECT_TRUE(item.count_lost);
+              EXPECT_EQ(item.source, path);
+              EXPECT_NE(item.error_detail.find(std::strerror(EIO)), std::string::npos) << item.error_detail;
+              EXPECT_LT(item.offset, bad_end);
+              continue;
+            }
+            while (next < streamed.size() && streamed[next].offset < item.offset) {
+              // Skipped: only a message that the bad bytes, or its chunk's, kept from being read.
+              EXPECT_FALSE(message_end(next) + 8 <= bad_begin || from_line_of(next) >= clean_from) << next;
+              ++next;
+            }
+            ASSERT_LT(next, streamed.size());
+            ASSERT_EQ(item.offset, streamed[next].offset);
+            EXPECT_EQ(item.bytes, streamed[next].bytes);
+            EXPECT_EQ(item.error, streamed[next].error);
+            EXPECT_EQ(item.source, errors == 0 ? streamed[next].source : path + "@" + std::to_string(item.offset));
+            EXPECT_TRUE(item.offset >= last_offset);
+            last_offset = item.offset;
+            ++next;
+          }
+          for (; next < streamed.size(); ++next) EXPECT_LT(from_line_of(next), clean_from) << next;
+          // One for the message that runs into the bad bytes, one for each chunk that reads them.
+          const std::uint64_t chunks_on_them = (bad_end - 1 + 3) / chunk - bad_begin / chunk + 1;
+          EXPECT_GE(errors, 1u);
+          EXPECT_LE(errors, 1 + chunks_on_them);
+        }
+      }
+    }
+  }
+}
+
+// The namer counts again from each archive's start, also after a read error in an earlier one.
+TEST(MboxChunks, NumberingRestartsAfterAnArchiveWithAReadError) {
+  testing::TempDir dir;
+  const std::string mbox = "From a\n" + kM1 + "\nFrom b\n" + kM2 + "\nFrom c\n" + kM1 + "\n";
+  const std::string path = dir.write("a.mbox", mbox);
+  IngestOptions options;
+  options.stream_block_bytes = 16;
+  const std::uint64_t bad = mbox.find("Hello");
+  ChunkCut cut;
+  MboxNamer namer(1);
+  cut_in_chunks(path, options, cut, false, &namer, failing_between(bad, bad + 1));
+  cut_in_chunks(path, options, cut, false, &namer);
+  std::vector<std::string> names;
+  for (const InputMessage& item : cut.items) names.push_back(item.source);
+  // The first message runs into the bad byte, and the chunk the byte lies in is read from it.
+  const std::uint64_t b = mbox.find(kM2), c = mbox.find("From c\n") + 7;
+  EXPECT_EQ(names, (std::vector<std::string>{path, path, path + "@" + std::to_string(b), path + "@" + std::to_string(c),
+                                             path + "#1", path + "#2", path + "#3"}));
 }
 
 // A file that shrinks after it was opened: what is left is cut, and the message the file now
