@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "engine/algorithms.h"
@@ -27,5 +28,20 @@ struct BodyHash {
 };
 
 BodyHash compute_body_hash(std::string_view body, const BodyHashKey& key, Digest& digest) noexcept;
+
+// One change to a body: at offset at, the byte there removed, or the byte insert put in before it.
+struct BodyEdit {
+  std::size_t at = 0;
+  bool remove = false;
+  char insert = 0;
+};
+
+// The body hashes of variants of body: variant k is body with the edits whose bits are set in
+// masks[k] (bit i: edits[i]) applied, hashed into out[k]. The bytes before an edit are hashed once
+// for all the variants that agree on the edits before it, so trying 2^n variants costs far less
+// than 2^n hashes of the body. edits sorted by at, at most 64, none inside another's removed byte.
+void compute_variant_body_hashes(std::string_view body, std::span<const BodyEdit> edits,
+                                 std::span<const std::uint64_t> masks, const BodyHashKey& key,
+                                 std::span<BodyHash> out);
 
 }  // namespace dkimscan::engine

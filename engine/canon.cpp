@@ -5,6 +5,7 @@
 #include "engine/canon.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 
 #if defined(__SSE2__)
@@ -309,6 +310,20 @@ const char* find_simple_line_end(const char* begin, const char* p, const char* e
 
 BodyCanonicalizer::BodyCanonicalizer(Canon canon, ByteSink& sink, std::optional<std::uint64_t> limit) noexcept
     : canon_(canon), sink_(sink), limit_(limit) {}
+
+// Between feed() calls run_ and last_eol_ are empty (feed() clears them); the buffer must be too.
+BodyCanonicalizer::BodyCanonicalizer(const BodyCanonicalizer& other, ByteSink& sink) noexcept
+    : canon_(other.canon_),
+      sink_(sink),
+      limit_(other.limit_),
+      total_(other.total_),
+      emitted_(other.emitted_),
+      pending_eols_(other.pending_eols_),
+      pending_wsp_(other.pending_wsp_),
+      pending_cr_(other.pending_cr_),
+      any_content_(other.any_content_) {
+  assert(other.buffered_ == 0 && other.run_size_ == 0);
+}
 
 void BodyCanonicalizer::feed(std::string_view chunk) noexcept {
   if (chunk.empty()) return;

@@ -43,9 +43,18 @@ void canon_signature_header(Canon canon, std::string_view raw_field, std::size_t
 class BodyCanonicalizer {
  public:
   BodyCanonicalizer(Canon canon, ByteSink& sink, std::optional<std::uint64_t> limit = std::nullopt) noexcept;
+  // A copy of other that writes to sink from now on: the two then go on independently, for
+  // hashing variants of one body once up to where they differ. other must be flushed
+  // (flush_to_sink()) so that no byte it has taken in is still on its way to its sink.
+  BodyCanonicalizer(const BodyCanonicalizer& other, ByteSink& sink) noexcept;
+  BodyCanonicalizer(const BodyCanonicalizer&) = delete;
+  BodyCanonicalizer& operator=(const BodyCanonicalizer&) = delete;
 
   void feed(std::string_view chunk) noexcept;
   void finish() noexcept;  // call once, after the last chunk
+  // Writes the canonical bytes held in the buffer to the sink (what is held back by the rules,
+  // such as line ends that may turn out to trail the body, stays held).
+  void flush_to_sink() noexcept { flush(); }
 
   // Canonical body length (all of it, not only the part under the limit). Valid after finish().
   std::uint64_t total_length() const noexcept { return total_; }

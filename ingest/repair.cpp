@@ -5,8 +5,10 @@
 // touched is unknown, so all of them are tried first, then every subset when there are few.
 #include "ingest/repair.h"
 
+#include <algorithm>
 #include <cstring>
 
+#include "engine/body_hash.h"
 #include "engine/message.h"
 #include "ingest/find_text.h"
 
@@ -44,16 +46,22 @@ std::vector<std::size_t> mboxrd_unquoted_lines(std::string_view m) {
   return lines;
 }
 
-// message with one '>' removed (remove) or added (!remove) at each chosen line start.
-std::string rewrite(std::string_view m, const std::vector<std::size_t>& lines, unsigned mask, bool remove) {
+// One repair to try, before its bytes are made: one '>' removed (remove) or added (!remove) at
+// each line start in lines.
+struct VariantPlan {
+  std::string label;
+  std::vector<std::size_t> lines;
+  bool remove = false;
+};
+
+std::string rewrite(std::string_view m, const VariantPlan& plan) {
   std::string out;
-  out.reserve(m.size() + lines.size());
+  out.reserve(m.size() + plan.lines.size());
   std::size_t copied = 0;
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (!(mask & (1u << i)) && mask != ~0u) continue;
-    out.append(m.substr(copied, lines[i] - copied));
-    copied = lines[i];
-    if (remove) ++copied;  // skip the '>'
+  for (const std::size_t line : plan.lines) {
+    out.append(m.substr(copied, line - copied));
+    copied = line;
+    if (plan.remove) ++copied;  // skip the '>'
     else out.push_back('>');
   }
   out.append(m.substr(copied));
@@ -78,16 +86,105 @@ std::vector<std::size_t> in_scope(std::vector<std::size_t> lines, std::string_vi
 
 std::string count_text(std::size_t n) { return std::to_string(n) + (n == 1 ? " line)" : " lines)"); }
 
-void add_variants(std::string_view m, const std::vector<std::size_t>& lines, bool remove,
-                  const std::string& what, std::size_t max_variants, std::vector<RepairVariant>& out) {
+void add_plans(const std::vector<std::size_t>& lines, bool remove, const std::string& what, std::size_t max_variants,
+               std::vector<VariantPlan>& out) {
   if (lines.empty()) return;
-  out.push_back({what + " (" + count_text(lines.size()), rewrite(m, lines, ~0u, remove)});
+  out.push_back({what + " (" + count_text(lines.size()), lines, remove});
   if (lines.size() < 2 || lines.size() > kMaxSubsetLines) return;
   const unsigned all = (1u << lines.size()) - 1;
   for (unsigned mask = all - 1; mask > 0 && out.size() < max_variants; --mask) {
-    const auto n = static_cast<std::size_t>(__builtin_popcount(mask));
-    out.push_back({what + " (" + count_text(n), rewrite(m, lines, mask, remove)});
+    VariantPlan& plan = out.emplace_back();
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (mask & (1u << i)) plan.lines.push_back(lines[i]);
+    }
+    plan.label = what + " (" + count_text(plan.lines.size());
+    plan.remove = remove;
   }
+}
+
+// Candidate repairs of message, most likely first (see repair_variants()).
+std::vector<VariantPlan> plan_variants(std::string_view message, Container container, RepairScope scope,
+                                       std::size_t max_variants) {
+  std::vector<VariantPlan> out;
+  if (!scope.header && !scope.body) return out;
+  switch (container) {
+    case Container::file:    // a message saved out of an mboxo store often keeps the quoting
+    case Container::mboxo:
+    case Container::mboxcl:  // mboxcl quotes like mboxo
+      add_plans(in_scope(mboxo_quoted_lines(message), message, scope), true, "mboxo >From un-quoting", max_variants,
+                out);
+      break;
+    case Container::mboxrd:  // read as mboxrd, but the writer may have quoted like mboxo
+      add_plans(in_scope(mboxrd_unquoted_lines(message), message, scope), false, "mboxrd un-quoting undone",
+                max_variants, out);
+      break;
+    case Container::mboxcl2:  // no quoting at all
+      break;
+  }
+  if (out.size() > max_variants) out.resize(max_variants);
+  return out;
+}
+
+// Which plans can change a verdict, so that only those are built and verified. A signature that
+// failed on its body hash passes, or fails on its header instead, only on a variant whose body
+// hashes to its bh=. So when every failed signature failed that way, a plan is worth verifying
+// only if its body hashes to one of their bh= values; compute_variant_body_hashes() finds out,
+// hashing the body before each quoted line once for all plans instead of once per plan (a
+// tampered body with three quoted lines used to be hashed seven times more).
+//
+// The signatures are those that verify() parsed into scratch for this message just before; that
+// is checked (scratch's body must be the tail of the item's bytes). Otherwise, or when a failure
+// was on the header, every plan is worth verifying.
+std::vector<char> worth_verifying(const engine::PipelineItem& item, const engine::VerifyScratch& scratch,
+                                  std::size_t max_signatures, const std::vector<VariantPlan>& plans) {
+  std::vector<char> worth(plans.size(), 1);
+  const std::string_view bytes = item.input.bytes;
+  const std::string_view body = scratch.message.body();
+  const bool same_message = body.data() >= bytes.data() && body.data() + body.size() == bytes.data() + bytes.size();
+  if (!same_message) return worth;
+  std::vector<const engine::Signature*> failed;
+  const auto& results = item.result.signatures;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (results[i].verdict != engine::Verdict::fail) continue;
+    if (results[i].reason != engine::Reason::body_hash_mismatch) return worth;
+    if (i >= max_signatures || i >= scratch.signatures.size()) return worth;  // not parsed into scratch
+    failed.push_back(&scratch.signatures[i]);
+  }
+  if (failed.empty()) return worth;
+  // The body lines any plan changes: the first plan changes them all.
+  const auto body_at = static_cast<std::size_t>(body.data() - bytes.data());
+  std::vector<engine::BodyEdit> edits;
+  for (const std::size_t line : plans.front().lines) {
+    if (line >= body_at) edits.push_back({line - body_at, plans.front().remove, '>'});
+  }
+  if (edits.size() > 64) return worth;
+  std::vector<std::uint64_t> masks;
+  for (const VariantPlan& plan : plans) {
+    std::uint64_t mask = 0;
+    for (std::size_t i = 0; i < edits.size(); ++i) {
+      if (std::binary_search(plan.lines.begin(), plan.lines.end(), edits[i].at + body_at)) mask |= std::uint64_t{1} << i;
+    }
+    masks.push_back(mask);
+  }
+  std::fill(worth.begin(), worth.end(), 0);
+  std::vector<engine::BodyHash> hashes(plans.size());
+  std::vector<engine::BodyHashKey> done;
+  for (const engine::Signature* sig : failed) {
+    const engine::BodyHashKey key{sig->body_canon, engine::hash_of(sig->algorithm), sig->body_length};
+    if (std::find(done.begin(), done.end(), key) != done.end()) continue;
+    done.push_back(key);
+    engine::compute_variant_body_hashes(body, edits, masks, key, hashes);
+    for (std::size_t k = 0; k < plans.size(); ++k) {
+      for (const engine::Signature* other : failed) {
+        const engine::BodyHashKey other_key{other->body_canon, engine::hash_of(other->algorithm), other->body_length};
+        if (other_key == key && hashes[k].size == other->bh_size &&
+            std::equal(other->bh.begin(), other->bh.begin() + other->bh_size, hashes[k].digest.begin())) {
+          worth[k] = 1;
+        }
+      }
+    }
+  }
+  return worth;
 }
 
 // What a repair may touch and still help. A signature whose body hash matched but whose signature
@@ -144,22 +241,9 @@ bool locates_damage(const engine::MessageResult& before, const engine::MessageRe
 std::vector<RepairVariant> repair_variants(std::string_view message, Container container, RepairScope scope,
                                            std::size_t max_variants) {
   std::vector<RepairVariant> out;
-  if (!scope.header && !scope.body) return out;
-  switch (container) {
-    case Container::file:    // a message saved out of an mboxo store often keeps the quoting
-    case Container::mboxo:
-    case Container::mboxcl:  // mboxcl quotes like mboxo
-      add_variants(message, in_scope(mboxo_quoted_lines(message), message, scope), true, "mboxo >From un-quoting",
-                   max_variants, out);
-      break;
-    case Container::mboxrd:  // read as mboxrd, but the writer may have quoted like mboxo
-      add_variants(message, in_scope(mboxrd_unquoted_lines(message), message, scope), false,
-                   "mboxrd un-quoting undone", max_variants, out);
-      break;
-    case Container::mboxcl2:  // no quoting at all
-      break;
+  for (const VariantPlan& plan : plan_variants(message, container, scope, max_variants)) {
+    out.push_back({plan.label, rewrite(message, plan)});
   }
-  if (out.size() > max_variants) out.resize(max_variants);
   return out;
 }
 
@@ -170,22 +254,26 @@ void repair_failed_signatures(engine::PipelineItem& item, engine::VerifyScratch&
   std::shared_ptr<const std::string> located_bytes;
   engine::MessageResult located_result;
   std::string located_label;
-  for (RepairVariant& variant : repair_variants(item.input.bytes, item.input.container, scope)) {
+  const std::vector<VariantPlan> plans = plan_variants(item.input.bytes, item.input.container, scope, 8);
+  if (plans.empty()) return;
+  const std::vector<char> worth = worth_verifying(item, scratch, verifier.options().max_signatures, plans);
+  for (std::size_t k = 0; k < plans.size(); ++k) {
+    if (!worth[k]) continue;
     // LIFETIME: the result's views point into *owned, which the item keeps if this variant wins.
-    auto owned = std::make_shared<const std::string>(std::move(variant.bytes));
+    auto owned = std::make_shared<const std::string>(rewrite(item.input.bytes, plans[k]));
     engine::MessageResult result;
     verifier.verify(*owned, keys, scratch, result);
     if (repairs(item.result, result)) {
       item.result = std::move(result);
       item.input.bytes = *owned;
       item.input.storage = std::move(owned);
-      item.note = "pass after repair: " + variant.label;
+      item.note = "pass after repair: " + plans[k].label;
       return;
     }
     if (!located_bytes && locates_damage(item.result, result)) {
       located_bytes = std::move(owned);
       located_result = std::move(result);
-      located_label = std::move(variant.label);
+      located_label = plans[k].label;
     }
   }
   if (located_bytes) {

@@ -35,6 +35,8 @@ Digest::~Digest() { EVP_MD_CTX_free(ctx_); }
 
 void Digest::begin(HashAlg alg) noexcept { EVP_DigestInit_ex2(ctx_, md_for(alg), nullptr); }
 
+void Digest::copy_from(const Digest& other) noexcept { EVP_MD_CTX_copy_ex(ctx_, other.ctx_); }
+
 void Digest::write(std::string_view bytes) noexcept {
   if (!bytes.empty()) EVP_DigestUpdate(ctx_, bytes.data(), bytes.size());
 }

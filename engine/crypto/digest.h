@@ -26,6 +26,8 @@ class Digest final : public ByteSink {
   Digest& operator=(const Digest&) = delete;
 
   void begin(HashAlg alg) noexcept;
+  // Continues from where other is: the same algorithm and the bytes written to it so far.
+  void copy_from(const Digest& other) noexcept;
   void write(std::string_view bytes) noexcept override;
   // Writes the digest into out and returns its size (20 or 32).
   std::size_t finish(DigestBytes& out) noexcept;

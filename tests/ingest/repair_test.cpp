@@ -191,7 +191,8 @@ TEST(Repair, HeaderFailureIsNotRetriedOnBodyRepairs) {
   EXPECT_EQ(item.note, "");
   EXPECT_EQ(s.keys.lookups, 1u);  // the verification as stored, no variant
 
-  // The same line, with the body changed instead: the variant is verified (and fails too).
+  // The same line, with the body changed instead: the variant's body does not hash to bh= either,
+  // so it is not verified (it could neither pass nor locate the damage).
   Signed t;
   std::string body_changed = t.sign("From: a@example.com\nSubject: quoted\n\nHello,\n>From the start.\n");
   body_changed.replace(body_changed.find("Hello"), 5, "HELLO");
@@ -199,7 +200,45 @@ TEST(Repair, HeaderFailureIsNotRetriedOnBodyRepairs) {
   item = t.check(input);
   EXPECT_EQ(item.result.signatures[0].reason, engine::Reason::body_hash_mismatch);
   EXPECT_EQ(item.note, "");
-  EXPECT_EQ(t.keys.lookups, 2u);
+  EXPECT_EQ(t.keys.lookups, 1u);
+}
+
+// Three quoted lines, of which the writer quoted one and the author wrote two: the repair is a
+// subset, found by hashing the body variants first. Only that variant is verified, among the
+// seven, for both canonicalizations; and a scratch that holds another message's verification is
+// noticed (then every variant is verified, as before the body hashes decided).
+TEST(Repair, OnlyTheVariantWhoseBodyHashMatchesIsVerified) {
+  const std::string original =
+      "From: a@example.com\nSubject: q\n\n>From me\n\nFrom the start.\n\n>From you\n  trailing  \n\n";
+  for (engine::Canon canon : {engine::Canon::simple, engine::Canon::relaxed}) {
+    SCOPED_TRACE(canon == engine::Canon::simple ? "simple" : "relaxed");
+    Signed s;
+    const std::string message = s.sign(original, canon);
+    const InputMessage input = stored_in_mboxo(message);
+    ASSERT_EQ(repair_variants(input.bytes, input.container).size(), 7u);
+    engine::PipelineItem item = s.check(input);
+    EXPECT_EQ(item.result.signatures[0].verdict, engine::Verdict::pass);
+    EXPECT_EQ(item.note, "pass after repair: mboxo >From un-quoting (1 line)");
+    EXPECT_EQ(item.input.bytes, message);
+    EXPECT_EQ(s.keys.lookups, 2u);  // as stored, and the one variant
+
+    Signed t;
+    std::string tampered = t.sign(original, canon);
+    tampered.replace(tampered.find("start"), 5, "START");
+    engine::PipelineItem failed;
+    failed.input = stored_in_mboxo(tampered);
+    engine::VerifyScratch scratch;
+    t.verifier.verify(failed.input.bytes, t.keys, scratch, failed.result);
+    repair_failed_signatures(failed, scratch, t.verifier, t.keys);
+    EXPECT_EQ(failed.result.signatures[0].reason, engine::Reason::body_hash_mismatch);
+    EXPECT_EQ(t.keys.lookups, 1u);  // no variant hashes to bh=
+    engine::MessageResult other;
+    t.verifier.verify(input.bytes, t.keys, scratch, other);  // scratch now describes another message
+    failed.note.clear();
+    repair_failed_signatures(failed, scratch, t.verifier, t.keys);
+    EXPECT_EQ(t.keys.lookups, 2u + 7u);
+    EXPECT_EQ(failed.note, "");
+  }
 }
 
 // An mboxo writer quoted both a body line and the first header line, an obsolete-syntax
