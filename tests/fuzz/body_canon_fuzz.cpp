@@ -1,13 +1,16 @@
 // File: tests/fuzz/body_canon_fuzz.cpp
 // libFuzzer target for BodyCanonicalizer: a random chunking of the body (drawn from the input)
 // must give the same bytes and total length as one feed, and both must equal a plain,
-// obviously-correct reference of RFC 6376 §3.4.3/§3.4.4 written with std::string.
+// obviously-correct reference of RFC 6376 §3.4.3/§3.4.4 written with std::string. And the body
+// hashes of variants (edits at chunk boundaries, computed by forking at each) must equal the hashes
+// of the same variants built whole.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "engine/body_hash.h"
 #include "engine/canon.h"
 #include "tests/engine/reference_canon.h"
 
@@ -30,6 +33,41 @@ Result run(Canon canon, const std::vector<std::string_view>& chunks, std::option
   for (std::string_view chunk : chunks) body.feed(chunk);
   body.finish();
   return Result{sink.text, body.total_length()};
+}
+
+// The body with the edits of mask applied, built byte by byte.
+std::string apply_edits(std::string_view body, const std::vector<BodyEdit>& edits, std::uint64_t mask) {
+  std::string out;
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < edits.size(); ++i) {
+    if (!(mask & (std::uint64_t{1} << i))) continue;
+    out.append(body.substr(at, edits[i].at - at));
+    at = edits[i].at + (edits[i].remove ? 1 : 0);
+    if (!edits[i].remove) out.push_back(edits[i].insert);
+  }
+  out.append(body.substr(at));
+  return out;
+}
+
+void check_variant_hashes(Canon canon, std::optional<std::uint64_t> limit, std::string_view body,
+                          const std::vector<std::string_view>& chunks) {
+  std::vector<BodyEdit> edits;
+  for (std::string_view chunk : chunks) {
+    const auto at = static_cast<std::size_t>(chunk.data() - body.data());
+    if (chunk.empty() || (!edits.empty() && edits.back().at >= at) || edits.size() == 5) continue;
+    edits.push_back({at, (chunk.size() & 1) != 0, chunk.back()});
+  }
+  std::vector<std::uint64_t> masks;
+  for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << edits.size()); ++mask) masks.push_back(mask);
+  const BodyHashKey key{canon, HashAlg::sha256, limit};
+  std::vector<BodyHash> hashes(masks.size());
+  compute_variant_body_hashes(body, edits, masks, key, hashes);
+  Digest digest;
+  for (std::size_t k = 0; k < masks.size(); ++k) {
+    const BodyHash whole = compute_body_hash(apply_edits(body, edits, masks[k]), key, digest);
+    require(hashes[k].size == whole.size && hashes[k].digest == whole.digest);
+    require(hashes[k].canonical_length == whole.canonical_length);
+  }
 }
 
 }  // namespace
@@ -59,5 +97,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string expected = testing::reference_canon(canon, body);
   require(whole.total == expected.size());
   require(whole.text == (limit ? expected.substr(0, std::min<std::uint64_t>(*limit, expected.size())) : expected));
+  check_variant_hashes(canon, limit, body, chunks);
   return 0;
 }
