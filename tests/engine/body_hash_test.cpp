@@ -17,6 +17,7 @@
 
 #include "engine/message.h"
 #include "engine/signature.h"
+#include "tests/engine/reference_canon.h"
 
 namespace dkimscan::engine {
 namespace {
@@ -131,24 +132,6 @@ TEST(BodyHash, MatchesBhOfEveryPassingCorpusSignature) {
   EXPECT_EQ(checked, 42U);  // every "pass" signature in the corpora
 }
 
-// The body with the edits of mask applied, built byte by byte: what the variant hashing must hash.
-std::string apply_edits(std::string_view body, const std::vector<BodyEdit>& edits, std::uint64_t mask) {
-  std::string out;
-  std::size_t at = 0;
-  for (std::size_t i = 0; i < edits.size(); ++i) {
-    if (!(mask & (std::uint64_t{1} << i))) continue;
-    out.append(body.substr(at, edits[i].at - at));
-    at = edits[i].at;
-    if (edits[i].remove) {
-      ++at;
-    } else {
-      out.push_back(edits[i].insert);
-    }
-  }
-  out.append(body.substr(at));
-  return out;
-}
-
 // Every variant's hash, computed sharing prefixes and forking state at edits anywhere (inside a
 // WSP run, between CR and LF, among trailing empty lines), equals the hash of that variant's
 // bytes built whole, for both canonicalizations, both hashes and l=.
@@ -177,7 +160,7 @@ TEST(BodyHash, VariantHashesEqualHashesOfTheVariantsBuiltWhole) {
           compute_variant_body_hashes(body, edits, masks, key, hashes);
           for (std::size_t k = 0; k < masks.size(); ++k) {
             SCOPED_TRACE(::testing::Message() << "trial " << trial << " mask " << masks[k]);
-            const BodyHash whole = compute_body_hash(apply_edits(body, edits, masks[k]), key, d);
+            const BodyHash whole = compute_body_hash(testing::apply_edits(body, edits, masks[k]), key, d);
             ASSERT_EQ(hex(hashes[k].digest, hashes[k].size), hex(whole.digest, whole.size));
             ASSERT_EQ(hashes[k].canonical_length, whole.canonical_length);
           }

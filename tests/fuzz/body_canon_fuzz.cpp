@@ -35,20 +35,6 @@ Result run(Canon canon, const std::vector<std::string_view>& chunks, std::option
   return Result{sink.text, body.total_length()};
 }
 
-// The body with the edits of mask applied, built byte by byte.
-std::string apply_edits(std::string_view body, const std::vector<BodyEdit>& edits, std::uint64_t mask) {
-  std::string out;
-  std::size_t at = 0;
-  for (std::size_t i = 0; i < edits.size(); ++i) {
-    if (!(mask & (std::uint64_t{1} << i))) continue;
-    out.append(body.substr(at, edits[i].at - at));
-    at = edits[i].at + (edits[i].remove ? 1 : 0);
-    if (!edits[i].remove) out.push_back(edits[i].insert);
-  }
-  out.append(body.substr(at));
-  return out;
-}
-
 void check_variant_hashes(Canon canon, std::optional<std::uint64_t> limit, std::string_view body,
                           const std::vector<std::string_view>& chunks) {
   std::vector<BodyEdit> edits;
@@ -64,7 +50,7 @@ void check_variant_hashes(Canon canon, std::optional<std::uint64_t> limit, std::
   compute_variant_body_hashes(body, edits, masks, key, hashes);
   Digest digest;
   for (std::size_t k = 0; k < masks.size(); ++k) {
-    const BodyHash whole = compute_body_hash(apply_edits(body, edits, masks[k]), key, digest);
+    const BodyHash whole = compute_body_hash(testing::apply_edits(body, edits, masks[k]), key, digest);
     require(hashes[k].size == whole.size && hashes[k].digest == whole.digest);
     require(hashes[k].canonical_length == whole.canonical_length);
   }
