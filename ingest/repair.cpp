@@ -254,7 +254,7 @@ void repair_failed_signatures(engine::PipelineItem& item, engine::VerifyScratch&
   std::shared_ptr<const std::string> located_bytes;
   engine::MessageResult located_result;
   std::string located_label;
-  const std::vector<VariantPlan> plans = plan_variants(item.input.bytes, item.input.container, scope, 8);
+  const std::vector<VariantPlan> plans = plan_variants(item.input.bytes, item.input.container, scope, kMaxRepairVariants);
   if (plans.empty()) return;
   const std::vector<char> worth = worth_verifying(item, scratch, verifier.options().max_signatures, plans);
   for (std::size_t k = 0; k < plans.size(); ++k) {

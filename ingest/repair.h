@@ -31,12 +31,14 @@ struct RepairScope {
   bool body = true;
 };
 
+inline constexpr std::size_t kMaxRepairVariants = 8;  // what repair_failed_signatures tries at most
+
 // Candidate repairs of message, most likely first; empty when its container changes nothing
 // recoverable inside scope. At most max_variants (all quoted lines at once, then smaller subsets
 // when only a few lines are quoted: mboxo also leaves ">From " lines that were quoted in the
 // original alone).
 std::vector<RepairVariant> repair_variants(std::string_view message, Container container,
-                                           RepairScope scope = {}, std::size_t max_variants = 8);
+                                           RepairScope scope = {}, std::size_t max_variants = kMaxRepairVariants);
 
 // The pipeline's second look (engine::Reverifier): when a signature of item fails (Verdict::fail),
 // each variant that touches a part whose check failed is verified; the first that makes a failed
