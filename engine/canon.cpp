@@ -210,7 +210,9 @@ constexpr char kManyCrlf[] =
 
 // The first byte in [p, end) where relaxed canonicalization has to look closer: LF, CR, HTAB,
 // or an SP followed by WSP, CR or LF (or by the chunk's end). Text with single SPs between
-// words is passed over 16 bytes at a time and reaches the sink unchanged.
+// words is passed over 16 bytes at a time and reaches the sink unchanged. The vector loop may also
+// stop at an SP, CR or LF next to another control byte (below SP); the caller then does the work
+// the scan could have skipped, with the same output.
 //
 // A CRLF that ends a line of text (the byte before it is neither WSP nor a line end) is passed
 // over too: its canonical form is itself, so a base64 attachment, one 76-byte line after another,
@@ -225,12 +227,12 @@ const char* find_relaxed_special(const char* begin, const char* p, const char* e
   const __m128i cr = _mm_set1_epi8('\r');
   const __m128i lf = _mm_set1_epi8('\n');
   const auto is = [](__m128i bytes, __m128i c) { return _mm_cmpeq_epi8(bytes, c); };
-  const auto any_of_4 = [&](__m128i bytes) {  // SP, HTAB, CR or LF
-    return _mm_or_si128(_mm_or_si128(is(bytes, sp), is(bytes, tab)), _mm_or_si128(is(bytes, cr), is(bytes, lf)));
-  };
-  const auto ends_text = [&](__m128i bytes) {  // the byte before a passable CRLF: none of the four
-    return _mm_andnot_si128(any_of_4(bytes), _mm_set1_epi8(-1));
-  };
+  // SP, HTAB, CR, LF, or another control byte: all are <= 0x20. One test, not four, and used only
+  // for a byte's neighbours, where it decides whether a CRLF or an SP may be passed over: a
+  // control byte there only stops the scan at a CR or SP that could have been passed, which the
+  // caller handles as any other. The byte the scan stops at is always one of the four.
+  const __m128i control_max = _mm_set1_epi8(0x20);
+  const auto at_most_space = [&](__m128i bytes) { return _mm_cmpeq_epi8(_mm_min_epu8(bytes, control_max), bytes); };
   while (p - begin < 2 && p < end) {  // the first bytes, before two bytes of look-behind exist
     const char c = *p;
     if (c == '\n' || c == '\r' || c == '\t') return p;
@@ -238,11 +240,10 @@ const char* find_relaxed_special(const char* begin, const char* p, const char* e
     ++p;
   }
   vector_begin = p;
-  const __m128i control_max = _mm_set1_epi8(0x20);  // SP, HTAB, CR and LF are all <= 0x20
   while (end - p >= 17) {  // lane 15 looks at p[16]
     const __m128i here = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
     // Most 16-byte blocks of a base64 part hold none of them: one test passes the block.
-    if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(here, control_max), here)) == 0) {
+    if (_mm_movemask_epi8(at_most_space(here)) == 0) {
       p += 16;
       continue;
     }
@@ -250,12 +251,12 @@ const char* find_relaxed_special(const char* begin, const char* p, const char* e
     const __m128i prev = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p - 1));
     const __m128i prev2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p - 2));
     const __m128i here_cr = is(here, cr), here_lf = is(here, lf);
-    // CR of "<text>\r\n", and LF of the same.
-    const __m128i pass_cr = _mm_and_si128(_mm_and_si128(here_cr, is(next, lf)), ends_text(prev));
-    const __m128i pass_lf = _mm_and_si128(_mm_and_si128(here_lf, is(prev, cr)), ends_text(prev2));
+    // CR of "<text>\r\n", and LF of the same (text: the byte before is above SP).
+    const __m128i pass_cr = _mm_andnot_si128(at_most_space(prev), _mm_and_si128(here_cr, is(next, lf)));
+    const __m128i pass_lf = _mm_andnot_si128(at_most_space(prev2), _mm_and_si128(here_lf, is(prev, cr)));
     const __m128i line_ctl = _mm_or_si128(_mm_andnot_si128(pass_cr, here_cr), _mm_andnot_si128(pass_lf, here_lf));
-    const __m128i next_any = any_of_4(next);
-    const __m128i special = _mm_or_si128(_mm_or_si128(line_ctl, is(here, tab)), _mm_and_si128(is(here, sp), next_any));
+    const __m128i special =
+        _mm_or_si128(_mm_or_si128(line_ctl, is(here, tab)), _mm_and_si128(is(here, sp), at_most_space(next)));
     const int mask = _mm_movemask_epi8(special);
     if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
     p += 16;
@@ -416,6 +417,7 @@ void BodyCanonicalizer::feed_relaxed(const char* p, const char* end) noexcept {
     }
     const char* r = s;  // a WSP run
     while (r < end && is_wsp(*r)) ++r;
+    assert(r > s);  // find_relaxed_special stops only at SP, HTAB, CR or LF: else no progress
     // At a line end the run is dropped (line_end clears pending_wsp_); otherwise it is held.
     pending_wsp_ = true;
     p = text = r;
