@@ -111,7 +111,7 @@ void fill_mbox_item(InputMessage& out, std::string source, std::uint64_t offset,
   }
   if (unquote && buffered) {
     // The block's bytes of this message are its alone (the reader only appends after them).
-    out.bytes = std::string_view(block + cut.begin, unquote_mboxrd(message, block + cut.begin));
+    out.bytes = unquote_mboxrd_in_place(block + cut.begin, message.size());
     out.storage = storage;
   } else if (unquote) {
     auto owned = std::make_shared<std::string>();

@@ -5,6 +5,7 @@
 // falls back to From_ lines, so a lying length never swallows or invents messages.
 #include "ingest/mbox_split.h"
 
+#include <array>
 #include <cstring>
 
 #include "ingest/find_text.h"
@@ -188,20 +189,27 @@ bool has_quoted_from_line(std::string_view message) noexcept {
 
 namespace {
 
-// mboxrd un-quoting as the runs of message to keep, in order: fn(run) for each.
+// mboxrd un-quoting as the offsets of the '>' to drop, in order: fn(j) for each. Reads message
+// up to the hit and back to its line's start, nothing before the last '>' found but that line.
 template <class Fn>
-void for_each_unquoted_run(std::string_view message, Fn&& fn) {
-  std::size_t copied = 0;
+void for_each_dropped_quote(std::string_view message, Fn&& fn) {
   std::size_t search = 0;
   while (const char* hit = find(message, search, ">From ")) {
     const std::size_t k = static_cast<std::size_t>(hit - message.data());
     const std::size_t j = quoted_line_start(message, k);
-    if (j != kNoPos) {
-      fn(message.substr(copied, j - copied));
-      copied = j + 1;  // drop the first '>' of the run
-    }
+    if (j != kNoPos) fn(j);  // the first '>' of the run
     search = k + 1;
   }
+}
+
+// The same as the runs of message to keep, in order: fn(run) for each.
+template <class Fn>
+void for_each_unquoted_run(std::string_view message, Fn&& fn) {
+  std::size_t copied = 0;
+  for_each_dropped_quote(message, [&](std::size_t j) {
+    fn(message.substr(copied, j - copied));
+    copied = j + 1;
+  });
   fn(message.substr(copied));
 }
 
@@ -216,6 +224,34 @@ std::size_t unquote_mboxrd(std::string_view message, char* out) noexcept {
     out += run.size();
   });
   return static_cast<std::size_t>(out - begin);
+}
+
+std::string_view unquote_mboxrd_in_place(char* data, std::size_t size) noexcept {
+  const std::string_view message(data, size);
+  constexpr std::size_t kTracked = 64;
+  std::array<std::size_t, kTracked> dropped;
+  std::size_t count = 0;
+  bool overflow = false;
+  for_each_dropped_quote(message, [&](std::size_t j) {
+    if (count < kTracked) dropped[count++] = j;
+    else overflow = true;
+  });
+  if (count == 0) return message;
+  if (overflow) return {data, unquote_mboxrd(message, data)};  // every run moves left
+  // Run i lies between the '>' dropped before it and the one after it: [begin(i), end(i)).
+  const auto begin = [&](std::size_t i) { return i == 0 ? 0 : dropped[i - 1] + 1; };
+  const auto end = [&](std::size_t i) { return i == count ? size : dropped[i]; };
+  std::size_t stay = 0;  // the longest run, which stays where it is
+  for (std::size_t i = 1; i <= count; ++i) {
+    if (end(i) - begin(i) > end(stay) - begin(stay)) stay = i;
+  }
+  for (std::size_t i = stay; i-- > 0;) {  // right, nearest first: each lands on bytes already moved
+    std::memmove(data + begin(i) + (stay - i), data + begin(i), end(i) - begin(i));
+  }
+  for (std::size_t i = stay + 1; i <= count; ++i) {  // left, nearest first
+    std::memmove(data + begin(i) - (i - stay), data + begin(i), end(i) - begin(i));
+  }
+  return {data + stay, size - count};
 }
 
 // Appends run by run: resizing first would zero the whole message only to overwrite it.

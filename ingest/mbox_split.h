@@ -68,6 +68,10 @@ void unquote_mboxrd(std::string_view message, std::string& out);
 // The same into out, which has room for message.size() bytes (un-quoting never adds any); the
 // count written. out may be message.data(): the message is then un-quoted in place.
 std::size_t unquote_mboxrd(std::string_view message, char* out) noexcept;
+// The same in place, moving as few bytes as it can: the longest stretch between two quotes stays,
+// the bytes before it move right and those after it move left. The un-quoted message is the view
+// returned, which starts as many bytes into data as quotes were dropped before that stretch.
+std::string_view unquote_mboxrd_in_place(char* data, std::size_t size) noexcept;
 // too_large's detail for an mboxrd message of size bytes that would have to be un-quoted into a
 // copy larger than IngestOptions::max_message_bytes.
 std::string unquote_too_large_detail(std::size_t size);

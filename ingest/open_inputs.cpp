@@ -159,7 +159,7 @@ void load_deferred(InputMessage& item, const IngestOptions& options, ByteArena& 
     } else if (item.writable) {
       // SAFETY: the block was allocated writable and only this item points into these bytes.
       char* const data = const_cast<char*>(item.bytes.data());
-      item.bytes = std::string_view(data, unquote_mboxrd(item.bytes, data));
+      item.bytes = unquote_mboxrd_in_place(data, item.bytes.size());
     } else if (item.bytes.size() > options.max_message_bytes) {  // a mapped archive: too large to copy
       item.error = IngestError::too_large;
       item.error_detail = unquote_too_large_detail(item.bytes.size());

@@ -241,6 +241,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string in_place = mbox;  // the stream reader un-quotes in its block
   in_place.resize(unquote_mboxrd(in_place, in_place.data()));
   require(in_place == unquoted);
+  std::string stay = mbox;  // the chunk reader's: the longest stretch stays
+  require(unquote_mboxrd_in_place(stay.data(), stay.size()) == unquoted);
   require(has_quoted_from_line(mbox) == (unquoted.size() != mbox.size()));
   return 0;
 }

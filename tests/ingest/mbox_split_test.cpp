@@ -118,13 +118,24 @@ TEST(MboxSplit, MboxrdIsUnquotedAndDetected) {
 // The stream reader un-quotes in its block, in place; the result is what a copy gives, including
 // where a quoted line follows another on the same line of text or right after it.
 TEST(MboxSplit, UnquotingInPlaceGivesWhatACopyGives) {
+  // The in-place form that keeps the longest stretch where it is: first, middle, last.
   for (std::string message : {std::string(">From a >From b\n>>From c\n>From\n>From d"),
-                              std::string("x\n>From a\n>From b\n\n>>>>From e\n"), std::string(">From ")}) {
+                              std::string("x\n>From a\n>From b\n\n>>>>From e\n"), std::string(">From "),
+                              std::string("a long first line before the quotes\n>From x\n>From y\n"),
+                              std::string("y\n>From x\na long middle stretch between the quotes\n>From z\nw\n"),
+                              std::string(">From x\n>From y\na long last stretch after the quotes\n")}) {
     std::string copy;
     unquote_mboxrd(message, copy);
+    std::string moved = message;
+    EXPECT_EQ(unquote_mboxrd_in_place(moved.data(), moved.size()), copy);
     const std::size_t n = unquote_mboxrd(message, message.data());
     EXPECT_EQ(message.substr(0, n), copy);
   }
+  std::string many;  // more quotes than are tracked: every run moves left
+  for (int i = 0; i < 100; ++i) many += ">From " + std::to_string(i) + "\n";
+  std::string copy;
+  unquote_mboxrd(many, copy);
+  EXPECT_EQ(unquote_mboxrd_in_place(many.data(), many.size()), copy);
   const std::string mbox = "From x\nFrom: a@b\n\n>From one\n>>From two\n\nFrom y\nFrom: c@d\n\n>From 3\n\n";
   IngestOptions options;
   options.mbox_format = MboxFormat::mboxrd;
