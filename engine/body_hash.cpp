@@ -33,18 +33,19 @@ class VariantHashing {
     const BodyEdit& edit = edits_[i];
     canon.feed(body_.substr(fed, edit.at - fed));
     const std::uint64_t bit = std::uint64_t{1} << i;
-    const bool take = wanted(prefix, i, true), skip = wanted(prefix, i, false);
+    const bool take = wanted(prefix, i, true), skip = wanted(prefix, i, false);  // at least one
     if (take && skip) {
       canon.flush_to_sink();
       Digest fork_digest;
       fork_digest.copy_from(digest);
       BodyCanonicalizer fork(canon, fork_digest);
       descend(i + 1, apply(edit, fork), prefix | bit, fork_digest, fork);
+      descend(i + 1, edit.at, prefix, digest, canon);
     } else if (take) {
       descend(i + 1, apply(edit, canon), prefix | bit, digest, canon);
-      return;
+    } else {
+      descend(i + 1, edit.at, prefix, digest, canon);
     }
-    if (skip) descend(i + 1, edit.at, prefix, digest, canon);
   }
 
  private:
@@ -58,7 +59,7 @@ class VariantHashing {
   }
 
   // Feeds the edit itself; returns where the body resumes after it.
-  std::size_t apply(const BodyEdit& edit, BodyCanonicalizer& canon) noexcept {
+  static std::size_t apply(const BodyEdit& edit, BodyCanonicalizer& canon) noexcept {
     if (edit.remove) return edit.at + 1;
     canon.feed(std::string_view(&edit.insert, 1));
     return edit.at;

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "engine/algorithms.h"
+#include "engine/body_hash.h"
 #include "engine/message.h"
 #include "engine/tag_list.h"
 #include "engine/verdict.h"
@@ -45,6 +46,11 @@ struct Signature {
   std::array<unsigned char, 64> bh{};
   std::size_t bh_size = 0;
 };
+
+// The body hash sig's bh= is checked against: its body canonicalization, hash and l=.
+inline BodyHashKey body_hash_key(const Signature& sig) noexcept {
+  return BodyHashKey{sig.body_canon, hash_of(sig.algorithm), sig.body_length};
+}
 
 // Parses field (a DKIM-Signature field of message) into out. Returns Reason::ok or the first
 // permerror reason found (§6.1.1). The checks that need the clock are in check_signature_times().

@@ -111,7 +111,7 @@ Reason SignatureCheck::check_record(const KeyRecord& record) noexcept {
 }
 
 const BodyHash& SignatureCheck::body_hash() noexcept {
-  BodyHashKey key{sig_.body_canon, hash_of(sig_.algorithm), sig_.body_length};
+  const BodyHashKey key = body_hash_key(sig_);
   auto& table = scratch_.body_hashes;
   auto found = std::find_if(table.begin(), table.end(), [&](const auto& entry) { return entry.first == key; });
   if (found != table.end()) return found->second;

@@ -7,9 +7,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <span>
 
 #include "engine/body_hash.h"
 #include "engine/message.h"
+#include "engine/signature.h"
 #include "ingest/find_text.h"
 
 namespace dkimscan::ingest {
@@ -168,19 +170,17 @@ std::vector<char> worth_verifying(const engine::PipelineItem& item, const engine
   }
   std::fill(worth.begin(), worth.end(), 0);
   std::vector<engine::BodyHash> hashes(plans.size());
-  std::vector<engine::BodyHashKey> done;
+  std::vector<engine::BodyHashKey> done;  // one round of hashing per (c, a, l), as verify() does
   for (const engine::Signature* sig : failed) {
-    const engine::BodyHashKey key{sig->body_canon, engine::hash_of(sig->algorithm), sig->body_length};
+    const engine::BodyHashKey key = engine::body_hash_key(*sig);
     if (std::find(done.begin(), done.end(), key) != done.end()) continue;
     done.push_back(key);
     engine::compute_variant_body_hashes(body, edits, masks, key, hashes);
-    for (std::size_t k = 0; k < plans.size(); ++k) {
-      for (const engine::Signature* other : failed) {
-        const engine::BodyHashKey other_key{other->body_canon, engine::hash_of(other->algorithm), other->body_length};
-        if (other_key == key && hashes[k].size == other->bh_size &&
-            std::equal(other->bh.begin(), other->bh.begin() + other->bh_size, hashes[k].digest.begin())) {
-          worth[k] = 1;
-        }
+    for (const engine::Signature* target : failed) {
+      if (engine::body_hash_key(*target) != key) continue;
+      for (std::size_t k = 0; k < plans.size(); ++k) {
+        const auto bh = std::span(target->bh).first(target->bh_size);
+        if (hashes[k].size == bh.size() && std::equal(bh.begin(), bh.end(), hashes[k].digest.begin())) worth[k] = 1;
       }
     }
   }
