@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -25,6 +24,7 @@
 #include "ingest/mbox_source.h"
 #include "ingest/mbox_split.h"
 #include "ingest/repair.h"
+#include "tests/ingest/ingest_test_util.h"
 
 namespace {
 
@@ -41,22 +41,6 @@ std::size_t body_start(std::string_view m) {
   return static_cast<std::size_t>(parsed.body().data() - m.data());
 }
 
-class PieceReader final : public ByteReader {
- public:
-  PieceReader(std::string_view data, std::size_t chunk) : data_(data), chunk_(chunk) {}
-  long read(char* buffer, std::size_t n) override {
-    n = std::min({n, chunk_, data_.size() - pos_});
-    std::memcpy(buffer, data_.data() + pos_, n);
-    pos_ += n;
-    return static_cast<long>(n);
-  }
-
- private:
-  std::string_view data_;
-  std::size_t chunk_;
-  std::size_t pos_ = 0;
-};
-
 std::vector<InputMessage> drain(MessageSource& source) {
   std::vector<InputMessage> out;
   InputMessage m;
@@ -72,19 +56,6 @@ struct BadBytes {
   std::uint64_t begin = 0;
   std::uint64_t end = 0;
 };
-
-// pread(), failing on the bad bytes as a bad sector does: a read that reaches them stops short
-// before them, and one that starts in them fails.
-ReadAtFn failing_on(BadBytes bad) {
-  return [bad](int fd, char* out, std::size_t n, std::uint64_t offset) -> long {
-    if (offset >= bad.begin && offset < bad.end) {
-      errno = EIO;
-      return -1;
-    }
-    if (offset < bad.begin) n = static_cast<std::size_t>(std::min<std::uint64_t>(n, bad.begin - offset));
-    return static_cast<long>(::pread(fd, out, n, static_cast<off_t>(offset)));
-  };
-}
 
 // With read errors, the messages cut must be the stream's, in order, named by offset after the
 // first error; a message may be missing only when it reaches into the bad bytes or its From_ line
@@ -131,7 +102,7 @@ void check_chunks(std::string_view mbox, IngestOptions options, std::size_t chun
   const std::string path = "/proc/self/fd/" + std::to_string(fd);
   const bool failing = bad.end > bad.begin;
   options.stream_block_bytes = chunk_bytes;
-  auto source = open_mbox_chunks(path, options, failing ? failing_on(bad) : ReadAtFn{});
+  auto source = open_mbox_chunks(path, options, failing ? testing::failing_between(bad.begin, bad.end) : ReadAtFn{});
   if (source == nullptr) {  // a Content-Length variant was detected, or the first byte is bad: the stream reader's
     require(!failing || bad.begin == 0);
     ::close(fd);
@@ -146,7 +117,7 @@ void check_chunks(std::string_view mbox, IngestOptions options, std::size_t chun
     cut_mbox_chunk(chunks[i], cut[i], arenas[i]);
   }
   options.stream_block_bytes = 3 * chunk_bytes;
-  auto stream = drain(*open_mbox_stream(path, "", std::make_unique<PieceReader>(mbox, chunk_bytes), options));
+  auto stream = drain(*open_mbox_stream(path, "", std::make_unique<testing::StringReader>(std::string(mbox), chunk_bytes), options));
   ::close(fd);
   MboxNamer namer(options.mbox_index_base);
   for (auto& items : cut) {
@@ -180,7 +151,7 @@ void check_format(std::string_view mbox, MboxFormat format, std::size_t chunk) {
   auto view = drain(*open_mbox_view("m", file, options));
   // Blocks a little larger than the chunks: messages straddle blocks and outgrow them.
   options.stream_block_bytes = 4 * chunk;
-  auto stream = drain(*open_mbox_stream("m", "", std::make_unique<PieceReader>(mbox, chunk), options));
+  auto stream = drain(*open_mbox_stream("m", "", std::make_unique<testing::StringReader>(std::string(mbox), chunk), options));
   require(view.size() == stream.size());
   std::uint64_t last = 0;
   for (std::size_t i = 0; i < view.size(); ++i) {

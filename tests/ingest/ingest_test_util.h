@@ -3,7 +3,11 @@
 // byte for byte, and draining a MessageSource into a vector.
 #pragma once
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -15,6 +19,7 @@
 #include "ingest/byte_reader.h"
 #include "ingest/ingest_options.h"
 #include "ingest/input_message.h"
+#include "ingest/mbox_chunks.h"
 #include "ingest/open_inputs.h"
 #include "tests/temp_dir.h"
 
@@ -57,6 +62,19 @@ class StringReader final : public ByteReader {
   bool fail_;
   std::size_t pos_ = 0;
 };
+
+// pread(), but the bytes [bad_begin, bad_end) fail with EIO as a bad sector does: a read that
+// reaches them stops short before them, and one that starts in them fails.
+inline ReadAtFn failing_between(std::uint64_t bad_begin, std::uint64_t bad_end) {
+  return [=](int fd, char* out, std::size_t n, std::uint64_t offset) -> long {
+    if (offset >= bad_begin && offset < bad_end) {
+      errno = EIO;
+      return -1;
+    }
+    if (offset < bad_begin) n = static_cast<std::size_t>(std::min<std::uint64_t>(n, bad_begin - offset));
+    return static_cast<long>(::pread(fd, out, n, static_cast<off_t>(offset)));
+  };
+}
 
 // Runs a shell command (tar, gzip, ...) for building fixtures; true on exit status 0.
 inline bool shell(const std::string& command) { return std::system(command.c_str()) == 0; }

@@ -5,8 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <deque>
@@ -21,6 +19,7 @@ namespace dkimscan::ingest {
 namespace {
 
 using testing::drain;
+using testing::failing_between;
 
 // The items of the chunks of the file at path, cut one chunk at a time as the pipeline's workers
 // do (each chunk into its own arena), then named in order. Front to back, each chunk's worker
@@ -300,19 +299,6 @@ TEST(MboxChunks, NamesCountFromEachArchivesStart) {
     ASSERT_EQ(cut.items.size(), 4u);
     for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(cut.items[i].source, path + "#" + std::to_string(base + i % 2));
   }
-}
-
-// pread(), but the bytes [bad_begin, bad_end) fail with EIO as a bad sector does: a read that
-// reaches them stops short before them, and one that starts in them fails.
-ReadAtFn failing_between(std::uint64_t bad_begin, std::uint64_t bad_end) {
-  return [=](int fd, char* out, std::size_t n, std::uint64_t offset) -> long {
-    if (offset >= bad_begin && offset < bad_end) {
-      errno = EIO;
-      return -1;
-    }
-    if (offset < bad_begin) n = static_cast<std::size_t>(std::min<std::uint64_t>(n, bad_begin - offset));
-    return static_cast<long>(::pread(fd, out, n, static_cast<off_t>(offset)));
-  };
 }
 
 // A read error loses the messages around it and nothing else: the messages before it keep their
