@@ -103,17 +103,17 @@ void fill_mbox_item(InputMessage& out, std::string source, std::uint64_t offset,
     out.deferred_size = message.size();
     return;
   }
-  const bool unquote = mboxrd && has_quoted_from_line(message);
-  if (unquote && message.size() > options.max_message_bytes) {
-    out.error = IngestError::too_large;
-    out.error_detail = unquote_too_large_detail(message.size());
-    return;
-  }
-  if (unquote && buffered) {
-    // The block's bytes of this message are its alone (the reader only appends after them).
+  if (mboxrd && buffered) {
+    // The block's bytes of this message are its alone (the reader only appends after them). One
+    // pass un-quotes them, and leaves them as they are when nothing is quoted.
     out.bytes = unquote_mboxrd_in_place(block + cut.begin, message.size());
     out.storage = storage;
-  } else if (unquote) {
+  } else if (mboxrd && has_quoted_from_line(message)) {
+    if (message.size() > options.max_message_bytes) {  // the copy would be too large
+      out.error = IngestError::too_large;
+      out.error_detail = unquote_too_large_detail(message.size());
+      return;
+    }
     auto owned = std::make_shared<std::string>();
     unquote_mboxrd(message, *owned);
     out.bytes = *owned;

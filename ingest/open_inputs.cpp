@@ -154,12 +154,13 @@ void load_deferred(InputMessage& item, const IngestOptions& options, ByteArena& 
   }
   if (item.unquote_pending) {  // an mboxrd message as stored: un-quote it, if it quotes anything
     item.deferred = item.unquote_pending = false;
-    if (!has_quoted_from_line(item.bytes)) {
-      // The bytes as stored are the message: most mail has no "From " line to quote.
-    } else if (item.writable) {
+    if (item.writable) {
       // SAFETY: the block was allocated writable and only this item points into these bytes.
+      // One pass: bytes with nothing quoted stay as they are (most mail has no "From " line).
       char* const data = const_cast<char*>(item.bytes.data());
       item.bytes = unquote_mboxrd_in_place(data, item.bytes.size());
+    } else if (!has_quoted_from_line(item.bytes)) {
+      // The bytes as stored are the message: most mail has no "From " line to quote.
     } else if (item.bytes.size() > options.max_message_bytes) {  // a mapped archive: too large to copy
       item.error = IngestError::too_large;
       item.error_detail = unquote_too_large_detail(item.bytes.size());
