@@ -13,8 +13,11 @@ namespace {
 constexpr std::string_view kHeader =
     "# dkimscan key snapshot (cache/KEYFILE.md); replay with --keys FILE\n";
 
+// A name parse_key_line() would read back as written: one word, no comment, no empty label and
+// no trailing dot (which it strips, so "x." would merge with "x"). Other names are not recorded.
 bool writable_name(std::string_view name) noexcept {
-  if (name.empty() || name.front() == '#') return false;
+  if (name.empty() || name.front() == '#' || name.back() == '.') return false;
+  if (name.find("..") != std::string_view::npos) return false;
   for (const char c : name) {
     const auto byte = static_cast<unsigned char>(c);
     if (byte <= 0x20 || byte == 0x7f) return false;

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "engine/pinned_keys.h"
+#include "engine/signature.h"
 
 namespace dkimscan::engine {
 namespace {
@@ -116,8 +117,9 @@ std::int64_t nanoseconds_since(Clock::time_point start) noexcept {
 
 // Names the key of every DKIM-Signature in the batch that verify will check (at most
 // max_signatures per message, so a message with thousands of signatures cannot make thousands of
-// queries) and asks for them all at once. Only d= and s= are read here; every other check is
-// verify's. Answers already known cost nothing; the rest arrive via the batch's waiter.
+// queries) and asks for them all at once. Only d= and s= are read here, and only their syntax is
+// checked; every other check is verify's. Answers already known cost nothing; the rest arrive via
+// the batch's waiter.
 void request_keys(Batch& batch, KeyProvider& keys, std::size_t max_signatures, VerifyScratch& scratch,
                   TagList& tags) {
   batch.keys.reset(keys);
@@ -132,7 +134,11 @@ void request_keys(Batch& batch, KeyProvider& keys, std::size_t max_signatures, V
       if (tags.parse(field.value) != TagListStatus::ok) continue;
       const Tag* domain = tags.find("d");
       const Tag* selector = tags.find("s");
-      if (domain != nullptr && selector != nullptr) batch.keys.want(selector->value, domain->value);
+      // A name verify would refuse (sig_bad_domain, sig_bad_selector) is not asked for: it would
+      // cost a query and could put a name into a key snapshot that the snapshot cannot hold.
+      if (domain == nullptr || selector == nullptr) continue;
+      if (!is_valid_dns_name(domain->value) || !is_valid_dns_name(selector->value)) continue;
+      batch.keys.want(selector->value, domain->value);
     }
   }
   batch.waiter.expect(batch.keys.wanted());  // before asking: answers may arrive at once

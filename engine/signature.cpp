@@ -73,23 +73,6 @@ std::optional<std::uint64_t> parse_decimal(std::string_view text, std::size_t ma
   return value;
 }
 
-// §3.5 d= (RFC 5321 sub-domain) and §3.1 s= (dot-separated sub-domain labels): labels of letters,
-// digits and '-', none empty, at most 63 bytes. '_' is tolerated, as real selectors use it.
-bool is_valid_dns_name(std::string_view text) noexcept {
-  if (text.empty() || text.size() > 253) return false;
-  std::size_t label = 0;
-  for (char c : text) {
-    if (c == '.') {
-      if (label == 0) return false;
-      label = 0;
-      continue;
-    }
-    if (!is_alnum(c) && c != '-' && c != '_') return false;
-    if (++label > 63) return false;
-  }
-  return label > 0;
-}
-
 // §3.5: the i= domain "MUST be the same as, or a subdomain of" d=, compared case-insensitively.
 bool is_same_or_subdomain(std::string_view sub, std::string_view parent) noexcept {
   if (sub.size() == parent.size()) return iequals(sub, parent);
@@ -255,6 +238,22 @@ Reason parse_optional_tags(const SigTags& st, Policy policy, Signature& out) noe
 }
 
 }  // namespace
+
+bool is_valid_dns_name(std::string_view text) noexcept {
+  if (text.empty() || text.size() > 253) return false;
+  std::size_t label = 0;
+  for (char c : text) {
+    if (c == '.') {
+      if (label == 0) return false;
+      label = 0;
+      continue;
+    }
+    if (!is_alnum(c) && c != '-' && c != '_') return false;
+    if (++label > 63) return false;
+  }
+  return label > 0;
+}
+
 
 Reason parse_signature(const HeaderField& field, Policy policy, Signature& out) noexcept {
   out = Signature{};

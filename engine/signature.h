@@ -59,6 +59,11 @@ Reason parse_signature(const HeaderField& field, Policy policy, Signature& out) 
 // §3.5 t= and x=: x < t is malformed (checked at parse time); x in the past (before now) expires it.
 Reason check_signature_times(const Signature& sig, std::int64_t now) noexcept;
 
+// §3.5 d= (an RFC 5321 sub-domain) and §3.1 s= (dot-separated sub-domain labels): labels of
+// letters, digits and '-', none empty, each at most 63 bytes, 253 in all. '_' is tolerated, as real
+// selectors use it. Anything else names no key that may be asked for.
+bool is_valid_dns_name(std::string_view text) noexcept;
+
 // Decodes dkim-quoted-printable (§2.11) as used in i=, into out. Returns false if malformed.
 bool decode_dkim_quoted_printable(std::string_view text, std::array<char, 256>& out, std::size_t& out_size) noexcept;
 

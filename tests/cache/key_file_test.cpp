@@ -1,6 +1,7 @@
 // Tests for cache/key_file.{h,cpp} and cache/key_file_format.{h,cpp}: the keys.zone files of every
 // corpus load; names are case-insensitive; directives, metadata, escapes and errors with file:line.
 #include "cache/key_file.h"
+#include "cache/key_recorder.h"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -260,6 +261,31 @@ TEST(KeyFileFormat, NameWithAnEmptyLabelIsAnError) {
   EXPECT_EQ(parse_key_line("0.. v=DKIM1; p=").kind, KeyLineKind::error);
   EXPECT_EQ(parse_key_line("s1._domainkey..example.org v=DKIM1; p=").kind, KeyLineKind::error);
   EXPECT_EQ(parse_key_line("s1._domainkey.example.org. v=DKIM1; p=").kind, KeyLineKind::record);
+}
+
+// A snapshot writes only names its loader reads back as written: one with an empty label would
+// make the whole snapshot unloadable, and a trailing dot would merge with the name without it.
+TEST(KeyFileFormat, SnapshotWritesOnlyNamesItsLoaderReadsBack) {
+  RecordedAnswer nx;
+  nx.kind = KeyLineKind::nxdomain;
+  for (const char* bad : {"x._domainkey.example..com", "x._domainkey.example.com.", "x..example.com",
+                          "#x._domainkey.example.com", "x._domainkey.exa mple.com", ""}) {
+    EXPECT_EQ(format_recorded(bad, nx), "") << bad;
+  }
+  const std::string lines = format_recorded("x._domainkey.example.com", nx);
+  ASSERT_FALSE(lines.empty());
+  std::size_t names = 0;
+  for (std::size_t begin = 0; begin < lines.size();) {
+    const std::size_t end = lines.find('\n', begin);
+    const KeyLine line = parse_key_line(std::string_view(lines).substr(begin, end - begin));
+    EXPECT_NE(line.kind, KeyLineKind::error) << lines;
+    if (line.kind == KeyLineKind::nxdomain) {
+      ++names;
+      EXPECT_EQ(line.name, "x._domainkey.example.com");
+    }
+    begin = end + 1;
+  }
+  EXPECT_EQ(names, 1u);
 }
 
 }  // namespace

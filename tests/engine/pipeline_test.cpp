@@ -242,6 +242,39 @@ TEST(Pipeline, AsksForNoKeyBeyondTheSignatureCap) {
   EXPECT_NE(run.lines[0].find("sig_over_cap"), std::string::npos) << run.lines[0];
 }
 
+// A d= or s= that verify refuses names no key: nothing is asked for it (a query for "x..com"
+// wastes a lookup, and the name could not be kept in a key snapshot, whose loader refuses it).
+TEST(Pipeline, AsksForNoKeyOfAMalformedDomainOrSelector) {
+  auto sample = read_sample();
+  const std::string& message = *sample.front();
+  ASSERT_NE(message.find("d=example.com;"), std::string::npos);
+  const std::size_t sig = message.find("DKIM-Signature:");
+  std::size_t end = sig;
+  do end = message.find('\n', end) + 1; while (message[end] == ' ' || message[end] == '\t');
+  std::string extra;
+  for (const char* bad : {"d=example..com;", "d=example.com.;", "d=.example.com;", "d=exa mple.com;"}) {
+    std::string copy = message.substr(sig, end - sig);
+    copy.replace(copy.find("d=example.com;"), 14, bad);
+    extra += copy;
+  }
+  for (const char* bad : {"s=rsa..2048;", "s=rsa2048.;", "s=rsa/2048;"}) {
+    std::string copy = message.substr(sig, end - sig);
+    copy.replace(copy.find("s=rsa2048;"), 10, bad);
+    extra += copy;
+  }
+  AskedFor run = run_slow(std::make_shared<std::string>(extra + message), 16);
+  ASSERT_EQ(run.lines.size(), 1u);
+  EXPECT_EQ(run.asks, 1);  // only the valid signature's key
+  EXPECT_EQ(run.lookup_calls, 0);
+  const std::string& line = run.lines[0];
+  std::size_t bad_domains = 0, bad_selectors = 0;
+  for (std::size_t at = 0; (at = line.find("sig_bad_domain", at)) != std::string::npos; ++at) ++bad_domains;
+  for (std::size_t at = 0; (at = line.find("sig_bad_selector", at)) != std::string::npos; ++at) ++bad_selectors;
+  EXPECT_EQ(bad_domains, 4u) << line;
+  EXPECT_EQ(bad_selectors, 3u) << line;
+  EXPECT_TRUE(line.starts_with("0 msg#0 pass ")) << line;
+}
+
 // Verdicts and reasons of each line, without its sequence number and source.
 std::vector<std::string> outcomes(const std::vector<std::string>& lines) {
   std::vector<std::string> out;
