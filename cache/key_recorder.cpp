@@ -81,9 +81,13 @@ std::string format_recorded(std::string_view name, const RecordedAnswer& answer)
 KeyRecorder::KeyRecorder(const std::string& path) : path_(path) {
   file_ = std::fopen(path.c_str(), "wb");
   if (file_ == nullptr) {
-    throw std::runtime_error(path + ": cannot create the key snapshot: " + std::strerror(errno));
+    throw KeySnapshotError(path + ": cannot create the key snapshot: " + std::strerror(errno));
   }
-  failed_ = std::fwrite(kHeader.data(), 1, kHeader.size(), file_) != kHeader.size();
+  if (std::fwrite(kHeader.data(), 1, kHeader.size(), file_) != kHeader.size()) note_error(errno);
+}
+
+void KeyRecorder::note_error(int error) noexcept {
+  if (error_ == 0) error_ = error != 0 ? error : EIO;  // stdio need not set errno
 }
 
 KeyRecorder::~KeyRecorder() {
@@ -111,20 +115,20 @@ void KeyRecorder::record(std::string_view name, const RecordedAnswer& answer) no
     count_.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard lock(file_mutex_);
     if (file_ == nullptr || text.empty()) return;
-    if (std::fwrite(text.data(), 1, text.size(), file_) != text.size()) failed_ = true;
+    if (std::fwrite(text.data(), 1, text.size(), file_) != text.size()) note_error(errno);
   } catch (...) {  // std::bad_alloc: the snapshot is incomplete, say so at the end
     std::lock_guard lock(file_mutex_);
-    failed_ = true;
+    note_error(ENOMEM);
   }
 }
 
 void KeyRecorder::finish() {
   std::lock_guard lock(file_mutex_);
   if (file_ == nullptr) return;
-  const bool close_failed = std::fclose(file_) != 0;
+  if (std::fclose(file_) != 0) note_error(errno);
   file_ = nullptr;
-  if (failed_ || close_failed) {
-    throw std::runtime_error(path_ + ": the key snapshot could not be written completely");
+  if (error_ != 0) {
+    throw KeySnapshotError(path_ + ": the key snapshot could not be written completely: " + std::strerror(error_));
   }
 }
 

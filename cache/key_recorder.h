@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdio>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -18,6 +19,13 @@
 #include "cache/key_file_format.h"
 
 namespace dkimscan::cache {
+
+// The snapshot file could not be created or written whole: an output error (exit code 74), not
+// an internal one.
+class KeySnapshotError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // One answer as a snapshot stores it.
 struct RecordedAnswer {
@@ -38,7 +46,7 @@ std::string format_recorded(std::string_view name, const RecordedAnswer& answer)
 
 class KeyRecorder {
  public:
-  // Creates (truncates) path; throws std::runtime_error when it cannot.
+  // Creates (truncates) path; throws KeySnapshotError when it cannot.
   explicit KeyRecorder(const std::string& path);
   ~KeyRecorder();
   KeyRecorder(const KeyRecorder&) = delete;
@@ -49,7 +57,7 @@ class KeyRecorder {
   // Writes name's answer unless it was written before. Thread-safe; never throws (an I/O error
   // is remembered and reported by finish()).
   void record(std::string_view name, const RecordedAnswer& answer) noexcept;
-  // Flushes and closes the file; throws std::runtime_error on an I/O error. Idempotent.
+  // Flushes and closes the file; throws KeySnapshotError on an I/O error. Idempotent.
   void finish();
 
   std::size_t names_recorded() const noexcept { return count_.load(std::memory_order_relaxed); }
@@ -61,12 +69,13 @@ class KeyRecorder {
     std::unordered_set<std::string, NameHash, std::equal_to<>> names;
   };
   Shard& shard_for(std::string_view name) const;
+  void note_error(int error) noexcept;  // keeps the first; file_mutex_ held (or in the constructor)
 
   std::string path_;
   mutable std::array<Shard, kShards> shards_;
   std::mutex file_mutex_;
   std::FILE* file_ = nullptr;  // guarded by file_mutex_
-  bool failed_ = false;        // guarded by file_mutex_
+  int error_ = 0;              // the first I/O error's errno, 0 while none (guarded by file_mutex_)
   std::atomic<std::size_t> count_{0};
 };
 

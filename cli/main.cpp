@@ -8,7 +8,9 @@
 #include <exception>
 
 #include "cache/key_file.h"
+#include "cache/key_recorder.h"
 #include "cli/exit_codes.h"
+#include "cli/report_writer.h"
 #include "cli/sign_command.h"
 #include "cli/verify_command.h"
 
@@ -35,6 +37,12 @@ int main(int argc, char** argv) {
   } catch (const dkimscan::cache::KeyFileError& e) {
     fmt::print(stderr, "dkimscan: {}\n", e.what());
     return kExitNoInput;
+  } catch (const OutputError& e) {
+    fmt::print(stderr, "dkimscan: {}\n", e.what());
+    return kExitIoError;
+  } catch (const dkimscan::cache::KeySnapshotError& e) {
+    fmt::print(stderr, "dkimscan: {}\n", e.what());
+    return kExitIoError;
   } catch (const std::exception& e) {
     fmt::print(stderr, "dkimscan: {}\n", e.what());
     return kExitSoftware;

@@ -12,7 +12,11 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 ProgressSink::ProgressSink(engine::ResultSink& inner, std::optional<std::uint64_t> total_bytes)
-    : inner_(inner), total_bytes_(total_bytes), start_(Clock::now()), last_draw_(start_) {}
+    : inner_(inner),
+      total_bytes_(total_bytes),
+      start_(Clock::now()),
+      last_draw_(start_),
+      results_on_terminal_(isatty(STDOUT_FILENO) == 1) {}
 
 ProgressSink::~ProgressSink() {
   if (drawn_) std::fputs("\r\033[K", stderr);  // leave the terminal clean for the summary
@@ -35,6 +39,12 @@ std::optional<std::uint64_t> ProgressSink::known_input_size(const std::vector<st
 }
 
 void ProgressSink::emit(const engine::PipelineItem& item, std::string_view rendered) {
+  // Results written to the terminal would land after the progress line's text: erase it first.
+  // stdout is line-buffered there, so each result is out before the line is drawn again.
+  if (drawn_ && results_on_terminal_) {
+    std::fputs("\r\033[K", stderr);
+    drawn_ = false;
+  }
   inner_.emit(item, rendered);
   ++messages_;
   bytes_ += item.input.bytes.size();

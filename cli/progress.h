@@ -35,7 +35,8 @@ class ProgressSink final : public engine::ResultSink {
   std::uint64_t messages_ = 0;
   std::uint64_t bytes_ = 0;
   std::chrono::steady_clock::time_point start_, last_draw_;
-  bool drawn_ = false;
+  bool results_on_terminal_;  // stdout is a terminal too: results and the line share it
+  bool drawn_ = false;        // the line is on the terminal now
 };
 
 }  // namespace dkimscan::cli

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 #include "cli/json_text.h"
@@ -33,6 +35,15 @@ std::string_view defect_code(eng::MessageDefect defect) noexcept {
   return "";
 }
 
+// A control byte from a file name or a header value (a line end, a terminal escape) would break the
+// line apart or drive the reader's terminal: from `from` on, each becomes '?'.
+void keep_on_one_line(std::string& line, std::size_t from) noexcept {
+  for (std::size_t i = from; i < line.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(line[i]);
+    if (byte < 0x20 || byte == 0x7f) line[i] = '?';
+  }
+}
+
 constexpr std::array<Verdict, 7> kVerdictOrder = {Verdict::pass, Verdict::fail, Verdict::policy, Verdict::neutral,
                                                   Verdict::temperror, Verdict::permerror, Verdict::none};
 
@@ -42,9 +53,12 @@ class TextWriter final : public ReportWriter {
 
   void render(const PipelineItem& item, std::string& line) const override {
     auto out = std::back_inserter(line);
+    const std::size_t start = line.size();
     if (item.input.error != ingest::IngestError::none) {
-      fmt::format_to(out, "{:<9} {}  error: {} ({})\n", "error", item.input.source,
+      fmt::format_to(out, "{:<9} {}  error: {} ({})", "error", item.input.source,
                      ingest::ingest_error_code(item.input.error), item.input.error_detail);
+      keep_on_one_line(line, start);
+      line.push_back('\n');
       return;
     }
     fmt::format_to(out, "{:<9} {}", eng::verdict_name(item.result.best), item.input.source);
@@ -58,6 +72,7 @@ class TextWriter final : public ReportWriter {
     }
     if (!item.note.empty()) fmt::format_to(out, "  {}", item.note);
     if (item.result.defect != eng::MessageDefect::none) fmt::format_to(out, "  defect: {}", defect_code(item.result.defect));
+    keep_on_one_line(line, start);
     line.push_back('\n');
   }
 
@@ -191,7 +206,9 @@ class AuthResWriter final : public ReportWriter {
   AuthResWriter(std::FILE* out, std::string authserv_id) : ReportWriter(out), authserv_id_(std::move(authserv_id)) {}
 
   void render(const PipelineItem& item, std::string& line) const override {
-    for (char c : item.input.source) line += (c == '\t' || c == '\n' || c == '\r') ? ' ' : c;
+    const std::size_t start = line.size();
+    line += item.input.source;
+    keep_on_one_line(line, start);  // the tab after it must be the only one
     line += "\tAuthentication-Results: ";
     append_item_authres(line, authserv_id_, item);
     line += '\n';
@@ -221,7 +238,7 @@ void ReportWriter::emit(const PipelineItem& item, std::string_view rendered) {
 
 void ReportWriter::write(std::string_view bytes) {
   if (std::fwrite(bytes.data(), 1, bytes.size(), out_) != bytes.size()) {
-    throw std::runtime_error("cannot write the output");
+    throw OutputError(std::string("cannot write the report: ") + std::strerror(errno != 0 ? errno : EIO));
   }
 }
 

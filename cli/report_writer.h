@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "cli/run_summary.h"
@@ -26,6 +27,12 @@ struct RunInfo {  // what the summary reports beyond the counts
   std::string key_stats_text;  // the same for people (may be empty)
 };
 
+// The report could not be written (a full disk, a closed pipe): exit code 74, not an internal error.
+class OutputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class ReportWriter : public engine::ResultSink {
  public:
   // authserv_id names the checker in Authentication-Results (jsonl and authres).
@@ -38,7 +45,7 @@ class ReportWriter : public engine::ResultSink {
 
  protected:
   explicit ReportWriter(std::FILE* out) : out_(out) {}
-  void write(std::string_view bytes);  // throws std::runtime_error on an output error
+  void write(std::string_view bytes);  // throws OutputError
 
   RunSummary summary_;
   std::FILE* out_;

@@ -58,6 +58,13 @@ std::int64_t parse_iso8601(std::string_view text) {
       tm.tm_sec > 60) {
     throw std::invalid_argument("a date or time field is out of range");
   }
+  // timegm() rolls a day past the month's end into the next month (2019-02-31 as 2019-03-03),
+  // normalizing its argument in place: a changed day shows the roll. (At midnight, so that a
+  // leap second, :60, cannot roll the day instead.)
+  std::tm midnight = tm;
+  midnight.tm_hour = midnight.tm_min = midnight.tm_sec = 0;
+  (void)timegm(&midnight);
+  if (midnight.tm_mday != tm.tm_mday) throw std::invalid_argument("the month has no such day");
   return static_cast<std::int64_t>(timegm(&tm)) - offset;  // times without a zone are UTC
 }
 

@@ -6,14 +6,18 @@
 #include <unistd.h>  // gethostname, isatty
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <thread>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "cache/key_recorder.h"
 #include "cache/key_service.h"
+#include "cli/dns_arg.h"
 #include "cli/exit_codes.h"
 #include "cli/progress.h"
 #include "cli/report_writer.h"
@@ -39,7 +43,8 @@ void add_verify_command(CLI::App& app, VerifyArgs& args) {
       "  dkimscan verify --must-be-signed Subject,To --min-rsa-bits 2048 --keys keys.zone mail/\n\n"
       "Exit codes: 0 all passed or unsigned; 1 some message did not verify (fail, permerror,\n"
       "neutral, policy); 2 some message was unreadable or hit a temporary key error;\n"
-      "64 bad usage; 66 a key file cannot be read; 74 output error.");
+      "64 bad usage; 66 a key file cannot be read; 70 internal error; 74 the report or the key\n"
+      "snapshot could not be written.");
   cmd->add_option("paths", args.paths, "Message files, folders (recursive), Maildirs, mbox archives, '-' for stdin")
       ->required();
   cmd->add_option("--keys", args.key_files,
@@ -47,10 +52,13 @@ void add_verify_command(CLI::App& app, VerifyArgs& args) {
                   " earlier files win; repeat --keys for several")
       ->allow_extra_args(false);
   cmd->add_option("--dns", args.dns,
-                  "DNS servers HOST[:PORT],... for key lookups (default without --keys: /etc/resolv.conf);"
-                  " with --keys, the files answer first and DNS the rest")
+                  "DNS servers IP[:PORT],... ([IPv6]:PORT) for key lookups, or 'system' for those of"
+                  " /etc/resolv.conf (the default without --keys); with --keys, the files answer first and DNS the rest")
       ->each([&args](const std::string&) { args.use_dns = true; });
-  cmd->add_option("--dns-timeout", args.dns_timeout_ms, "Milliseconds per DNS try")->capture_default_str();
+  cmd->add_option("--dns-timeout", args.dns_timeout_ms,
+                  "Milliseconds a server gets for a query's first try (c-ares doubles it for each retry)")
+      ->check(CLI::Range(1u, 600000u))
+      ->capture_default_str();
   cmd->add_option("--dns-tries", args.dns_tries, "DNS tries per server")->check(CLI::Range(1, 10))->capture_default_str();
   cmd->add_option("--dns-in-flight", args.dns_in_flight, "DNS queries outstanding at once")
       ->check(CLI::Range(1, 65535))
@@ -157,7 +165,14 @@ int run_verify(const VerifyArgs& args) {
   cache::KeyOptions key_options;
   key_options.key_files = args.key_files;
   key_options.use_dns = args.use_dns;
-  key_options.dns_servers = args.dns;
+  if (args.use_dns && args.dns != "system") {
+    try {
+      check_dns_servers(args.dns);
+    } catch (const std::invalid_argument& e) {
+      throw CLI::ValidationError("--dns", e.what());
+    }
+    key_options.dns_servers = args.dns;
+  }
   key_options.dns_timeout = std::chrono::milliseconds(args.dns_timeout_ms);
   key_options.dns_tries = args.dns_tries;
   key_options.max_in_flight = args.dns_in_flight;
@@ -198,7 +213,13 @@ int run_verify(const VerifyArgs& args) {
   }
   info.policy = std::string(engine::policy_name(verifier.options().policy));
   info.local_policy = describe_local_policy(verifier.options().local);
-  key_service->finish();
+  // A snapshot that failed to write is reported after the summary: the run's results stand.
+  std::string snapshot_error;
+  try {
+    key_service->finish();
+  } catch (const cache::KeySnapshotError& e) {
+    snapshot_error = e.what();
+  }
   fmt::memory_buffer json, text;
   for (auto [name, value] : key_service->stats().fields()) {
     fmt::format_to(std::back_inserter(json), "{}\"{}\":{}", json.size() ? "," : "", name, value);
@@ -207,7 +228,11 @@ int run_verify(const VerifyArgs& args) {
   info.key_stats_json = fmt::format("\"keys\":{{{}}}", fmt::to_string(json));
   info.key_stats_text = fmt::to_string(text);
   if (!(args.quiet && args.format == "text")) writer->write_summary(info);
-  if (std::fflush(stdout) != 0) return kExitIoError;
+  if (std::fflush(stdout) != 0) throw OutputError(std::string("cannot write the report: ") + std::strerror(errno));
+  if (!snapshot_error.empty()) {
+    fmt::print(stderr, "dkimscan: {}\n", snapshot_error);
+    return kExitIoError;
+  }
   return writer->summary().exit_code();
 }
 

@@ -26,7 +26,7 @@ struct VerifyArgs {
   bool quiet = false;
   std::string mbox_format = "auto";
   std::string stdin_format = "auto";
-  std::string dns;                 // --dns HOST[:PORT],...; empty with no --keys: resolv.conf
+  std::string dns;                 // --dns IP[:PORT],... or "system" (resolv.conf, also the default with no --keys)
   bool use_dns = false;            // --dns given (with --keys: files first, then DNS)
   unsigned dns_timeout_ms = 2000;
   int dns_tries = 3;

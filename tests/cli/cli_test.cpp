@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 #include <string>
@@ -241,6 +242,67 @@ TEST_F(Cli, ExitCodesFollowTheWorstMessage) {
   }
 }
 
+// --dns and --dns-timeout are checked before any query: a typo is bad usage (64), not a query to
+// somewhere else (c-ares reads port 99999 as 34463, and an empty list as /etc/resolv.conf).
+TEST_F(Cli, MalformedDnsServersAndTimeoutsAreUsageErrors) {
+  const std::string message = shell_quote(dir_ / "m/01-pass.eml");
+  for (const char* bad : {"foo", "localhost", "127.0.0.1:99999", "127.0.0.1:0", "127.0.0.1:", "", "127.0.0.1,,127.0.0.2",
+                          "[::1", "[::1]x", "[127.0.0.1]:53", "1:2:3"}) {
+    const CommandResult r =
+        run_command(dkimscan_command("verify --quiet --dns " + shell_quote(bad) + " " + message + " 2>&1"));
+    EXPECT_EQ(r.exit_code, 64) << "--dns '" << bad << "'";
+    EXPECT_NE(r.out.find("--dns"), std::string::npos) << r.out;
+  }
+  for (const char* bad : {"0", "600001", "3000000000", "-1"}) {
+    EXPECT_EQ(run_command(dkimscan_command("verify --quiet --dns 127.0.0.1 --dns-timeout " + std::string(bad) + " " +
+                                           message + " 2>/dev/null"))
+                  .exit_code,
+              64)
+        << "--dns-timeout " << bad;
+  }
+  // Well-formed lists get past the check: the key file answers, so no query is ever sent.
+  for (const char* good : {"127.0.0.1", "127.0.0.1:5353", "[::1]:53", "::1", "127.0.0.1,127.0.0.2:53"}) {
+    const CommandResult r = run_command(verify_args(keys(), message, "--dns " + shell_quote(good)));
+    EXPECT_EQ(r.exit_code, 0) << "--dns '" << good << "'";
+    EXPECT_EQ(messages_of(r.out).size(), 1u) << good;
+  }
+}
+
+// Output that cannot be written is exit code 74 however large the report, and a key snapshot that
+// cannot be created or written is too; the results, summary included, are written before it.
+TEST_F(Cli, UnwritableReportOrSnapshotIsAnOutputError) {
+  ASSERT_TRUE(fs::exists("/dev/full"));
+  const std::string m = shell_quote(dir_ / "m");
+  std::string many;  // a report larger than the 1 MiB output buffer: the write fails mid-run
+  for (int i = 0; i < 400; ++i) many += " " + m;
+  EXPECT_EQ(run_command(verify_args(keys(), many + " >/dev/full 2>/dev/null")).exit_code, 74);
+  EXPECT_EQ(run_command(verify_args(keys(), m + " >/dev/full 2>/dev/null")).exit_code, 74);  // at the last flush
+  const CommandResult uncreatable =
+      run_command(verify_args(keys(), m, "--record-keys " + shell_quote(dir_ / "no-such-dir/k.zone") + " 2>&1"));
+  EXPECT_EQ(uncreatable.exit_code, 74);
+  EXPECT_NE(uncreatable.out.find("cannot create the key snapshot"), std::string::npos) << uncreatable.out;
+  const CommandResult full = run_command(verify_args(keys(), m, "--record-keys /dev/full 2>/dev/null"));
+  EXPECT_EQ(full.exit_code, 74);
+  EXPECT_EQ(messages_of(full.out).size(), 3u);
+  EXPECT_NE(full.out.find("\"type\":\"summary\""), std::string::npos) << full.out;
+}
+
+// A line end or a terminal escape in a file name stays inside its line, in text and authres.
+TEST_F(Cli, ControlBytesInFileNamesStayOnTheirLine) {
+  const std::string odd = dir_.write("odd/a\nb\x1b[2Jc.eml", read_text(dir_ / "m/01-pass.eml"));
+  const CommandResult text = run_command(dkimscan_command("verify --quiet --keys " + shell_quote(keys()) + " " +
+                                                          shell_quote(dir_ / "odd")));
+  EXPECT_EQ(text.exit_code, 0);
+  EXPECT_EQ(split_lines(text.out).size(), 1u) << text.out;
+  EXPECT_NE(text.out.find("a?b?[2Jc.eml"), std::string::npos) << text.out;
+  const CommandResult authres = run_command(dkimscan_command("verify --format authres --keys " + shell_quote(keys()) +
+                                                             " " + shell_quote(odd)));
+  const std::vector<std::string> lines = split_lines(authres.out);
+  ASSERT_EQ(lines.size(), 1u) << authres.out;
+  EXPECT_EQ(std::count(lines[0].begin(), lines[0].end(), '\t'), 1) << lines[0];
+  EXPECT_EQ(lines[0].find('\x1b'), std::string::npos) << lines[0];
+}
+
 // Local policy: a verified signature that breaks a rule gets policy; the summary names the rules.
 TEST_F(Cli, LocalPolicyTurnsAVerifiedSignatureIntoPolicy) {
   // RFC 8463 A.3: an Ed25519 and a 1024-bit RSA signature; RFC 6376 A.2 (errata 4926): one RSA-1024.
@@ -319,7 +381,8 @@ TEST_F(Cli, HelpTeachesWithExamplesAndExitCodes) {
   for (const char* word : {"verify", "sign", "keygen"}) EXPECT_NE(top.out.find(word), std::string::npos) << word;
   const CommandResult verify = run_command(dkimscan_command("verify --help"));
   EXPECT_EQ(verify.exit_code, 0);
-  for (const char* text : {"Examples:", "dkimscan verify --keys", "Exit codes:", "0 ", "1 ", "2 ", "64 ", "--at",
+  for (const char* text : {"Examples:", "dkimscan verify --keys", "Exit codes:", "0 all passed", "1 some message",
+                           "2 some message", "64 bad usage", "66 a key file", "70 internal", "74 the report", "--at",
                            "--legacy", "--format", "jsonl"}) {
     EXPECT_NE(verify.out.find(text), std::string::npos) << "verify --help lacks '" << text << "'";
   }
@@ -370,7 +433,12 @@ TEST_F(Cli, AtAcceptsUnixSecondsAndIso8601AndRejectsJunk) {
   }
   // Without --at the clock is now, long after this x=.
   EXPECT_EQ(messages_of(run_command(verify_args(key_file, message)).out)[0]["signatures"][0]["reason"], "sig_expired");
-  for (const char* junk : {"junk", "17000x", "2023-13-01", "2023-11-14T25:00:00Z", "-5x", "1700000000.5"}) {
+  // A day the month lacks is refused, not rolled into the next month (2023-02-29 is 2023-03-01 to
+  // timegm()); a leap day and a leap second are days and times.
+  EXPECT_EQ(run_command(verify_args(key_file, message, "--at 2024-02-29")).exit_code, 1);  // after x=
+  EXPECT_EQ(run_command(verify_args(key_file, message, "--at 2016-12-31T23:59:60Z")).exit_code, 0);  // before it
+  for (const char* junk : {"junk", "17000x", "2023-13-01", "2023-11-14T25:00:00Z", "-5x", "1700000000.5",
+                           "2023-02-29", "2023-04-31", "2019-02-31T12:00:00Z"}) {
     EXPECT_EQ(run_command(verify_args(key_file, message, std::string("--at ") + junk + " 2>/dev/null")).exit_code, 64)
         << "--at " << junk;
   }
