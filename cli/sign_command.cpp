@@ -41,7 +41,10 @@ void add_sign_command(CLI::App& app, SignArgs& args) {
   cmd->add_option("--selector,-s", args.selector, "Selector (s=)")->required();
   cmd->add_option("--out,-o", args.out_dir, "Folder for the signed copies (created if missing)")->required();
   cmd->add_option("messages", args.messages, "Message files to sign")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--algorithm,-a", args.algorithm, "rsa-sha256 (RSA keys), ed25519-sha256 (Ed25519 keys) or rsa-sha1");
+  cmd->add_option("--algorithm,-a", args.algorithm, "rsa-sha256 (RSA keys), ed25519-sha256 (Ed25519 keys) or, with --legacy, rsa-sha1");
+  cmd->add_flag("--legacy", args.legacy,
+                "Sign what RFC 8301 forbids signers, rsa-sha1 and RSA keys under 1024 bits, to make test corpora"
+                " for verify --legacy (which alone accepts them)");
   cmd->add_option("--canonicalization,-c", args.canonicalization, "header/body: simple or relaxed")->capture_default_str();
   cmd->add_option("--headers", args.headers, "Header fields to sign (h=); default: the usual set, those present")
       ->delimiter(':')
@@ -49,7 +52,9 @@ void add_sign_command(CLI::App& app, SignArgs& args) {
   cmd->add_flag("--oversign", args.oversign, "List each signed name once more than present, so added fields break the signature");
   cmd->add_flag("--body-length", args.body_length, "Add l= with the body length (lets others append: use with care)");
   cmd->add_option("--expire", args.expire_after, "Add x= this many seconds after t=");
-  cmd->add_option("--auid,-i", args.auid, "Agent or user identifier (i=), e.g. @mail.example.org");
+  cmd->add_option("--auid,-i", args.auid,
+                  "Agent or user identifier (i=), [local-part]@domain within --domain, e.g. @mail.example.org;"
+                  " as written in the field, in dkim-quoted-printable ('=' and ';' as =3D and =3B)");
   cmd->add_option("--timestamp", args.timestamp, "Signing time t= (unix seconds or ISO 8601; default now)");
   cmd->add_option("--threads,-j", args.threads, "Messages signed at once (default: all cores)")->check(CLI::Range(1, 1024));
 }
@@ -97,6 +102,7 @@ SignOptions sign_options(const SignArgs& args, KeyType key_type) {
   }
   options.headers = args.headers;
   options.oversign = args.oversign;
+  options.policy = args.legacy ? Policy::legacy : Policy::strict;
   options.body_length = args.body_length;
   options.expire_after = args.expire_after;
   if (!args.auid.empty()) options.auid = args.auid;
@@ -163,6 +169,11 @@ int run_sign(const SignArgs& args) {
   }
   const PrivateKey& key = *loaded;
   const SignOptions options = sign_options(args, key.type());
+  try {
+    check_sign_options(options, key);  // once, rather than the same refusal for every message
+  } catch (const std::runtime_error& e) {
+    throw CLI::ValidationError("sign", e.what());
+  }
   fs::create_directories(args.out_dir);
   std::vector<SignJob> jobs;
   jobs.reserve(args.messages.size());

@@ -20,6 +20,7 @@ struct SignArgs {
   std::vector<std::string> headers;
   bool oversign = false;
   bool body_length = false;
+  bool legacy = false;  // --legacy: rsa-sha1 and RSA keys under 1024 bits, for test corpora
   std::optional<std::uint64_t> expire_after;
   std::string auid;
   std::string timestamp;           // empty: now

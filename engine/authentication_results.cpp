@@ -49,17 +49,40 @@ void append_value(std::string& out, std::string_view text) {
   }
 }
 
-// pvalue (§2.2) also allows [local-part] "@" domain-name as is: header.i=@example.org. Anything
-// else that is not a token is quoted.
+bool is_alnum(unsigned char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+
+// RFC 5322 §3.2.3 atext, what a dot-atom's runs are made of.
+bool is_atext(unsigned char c) noexcept {
+  return is_alnum(c) || std::string_view("!#$%&'*+-/=?^_`{|}~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+// RFC 6376 §3.5 domain-name labels: letters, digits and '-'.
+bool is_label_char(unsigned char c) noexcept { return is_alnum(c) || c == '-'; }
+
+// Non-empty runs of allowed bytes joined by single dots: a dot-atom (with is_atext) or a
+// domain-name (with is_label_char).
+bool is_dot_separated(std::string_view text, bool (*allowed)(unsigned char) noexcept) noexcept {
+  bool in_run = false;
+  for (unsigned char c : text) {
+    if (c == '.') {
+      if (!in_run) return false;
+      in_run = false;
+    } else if (allowed(c)) {
+      in_run = true;
+    } else {
+      return false;
+    }
+  }
+  return in_run;
+}
+
+// pvalue (§2.2) also allows [local-part] "@" domain-name as is: header.i=@example.org,
+// header.i=joe.x@example.org. Anything else that is not a token is quoted.
 void append_pvalue(std::string& out, std::string_view text) {
   const std::size_t at = text.rfind('@');
   if (at != std::string_view::npos) {
     const std::string_view local = text.substr(0, at);
-    const std::string_view domain = text.substr(at + 1);
-    bool plain = !domain.empty();
-    for (unsigned char c : local) plain = plain && token_char(c);
-    for (unsigned char c : domain) plain = plain && token_char(c);
-    if (plain) {
+    if ((local.empty() || is_dot_separated(local, is_atext)) && is_dot_separated(text.substr(at + 1), is_label_char)) {
       out += text;
       return;
     }

@@ -13,6 +13,7 @@
 #include "engine/crypto/digest.h"
 #include "engine/header_hash.h"
 #include "engine/message.h"
+#include "engine/signature.h"
 
 namespace dkimscan::engine {
 namespace {
@@ -72,15 +73,6 @@ void append_tag(std::string& field, std::size_t& line_length, std::string_view t
   line_length += tag.size();
 }
 
-void validate(const SignOptions& options) {
-  if (options.domain.empty() || options.selector.empty()) throw std::runtime_error("domain and selector are required");
-  for (const std::string* value : {&options.domain, &options.selector}) {
-    if (value->find_first_of("; \t\r\n=") != std::string::npos) throw std::runtime_error("bad domain or selector: " + *value);
-  }
-  if (options.auid && options.auid->find_first_of("; \t\r\n") != std::string::npos) {
-    throw std::runtime_error("i= must not contain ';' or whitespace");
-  }
-}
 
 }  // namespace
 
@@ -93,16 +85,51 @@ const std::vector<std::string>& default_signed_headers() {
   return names;
 }
 
+Algorithm signing_algorithm(const SignOptions& options, const PrivateKey& key) noexcept {
+  return options.algorithm.value_or(key.type() == KeyType::ed25519 ? Algorithm::ed25519_sha256 : Algorithm::rsa_sha256);
+}
+
+void check_sign_options(const SignOptions& options, const PrivateKey& key) {
+  const Algorithm algorithm = signing_algorithm(options, key);
+  if (key_type_of(algorithm) != key.type()) throw std::runtime_error("the algorithm does not match the key type");
+  if (!is_valid_dns_name(options.domain)) {
+    throw std::runtime_error("d= '" + options.domain + "' is not a domain name (RFC 6376 §3.5)");
+  }
+  if (!is_valid_dns_name(options.selector)) {
+    throw std::runtime_error("s= '" + options.selector + "' is not a selector: dot-separated labels (RFC 6376 §3.1)");
+  }
+  if (options.auid) {
+    // White space is allowed inside dkim-quoted-printable, but a line end would break the field.
+    const std::string& auid = *options.auid;
+    const Reason reason = auid.find_first_of(" \t\r\n") != std::string::npos ? Reason::sig_bad_auid
+                                                                              : check_auid_value(auid, options.domain);
+    if (reason == Reason::sig_bad_auid) {
+      throw std::runtime_error("i= '" + auid + "' is not [local-part]@domain in dkim-quoted-printable, with '=' and ';'"
+                               " written =3D and =3B (RFC 6376 §3.5, §2.11)");
+    }
+    if (reason != Reason::ok) {
+      throw std::runtime_error("i= '" + auid + "': its domain is neither d= nor a subdomain of it (RFC 6376 §3.5)");
+    }
+  }
+  if (options.policy == Policy::legacy) return;
+  if (algorithm == Algorithm::rsa_sha1) {
+    throw std::runtime_error("RFC 8301 §3.1: signers MUST use rsa-sha256, not rsa-sha1 (the legacy policy allows it, for test corpora)");
+  }
+  if (key.type() == KeyType::rsa && key.bits() < 1024) {
+    throw std::runtime_error(fmt::format(
+        "RFC 8301 §3.2: signers MUST use RSA keys of at least 1024 bits, this one has {} (the legacy policy allows it, for test corpora)",
+        key.bits()));
+  }
+}
+
 std::string sign_message(std::string_view bytes, const SignOptions& options, const PrivateKey& key) {
-  validate(options);
   ParsedMessage message;
   message.split(bytes);
   if (message.defect() == MessageDefect::empty || message.defect() == MessageDefect::no_header_fields) {
     throw std::runtime_error("not a message: no header fields");
   }
-  Algorithm algorithm = options.algorithm.value_or(key.type() == KeyType::ed25519 ? Algorithm::ed25519_sha256
-                                                                                   : Algorithm::rsa_sha256);
-  if (key_type_of(algorithm) != key.type()) throw std::runtime_error("the algorithm does not match the key type");
+  check_sign_options(options, key);
+  const Algorithm algorithm = signing_algorithm(options, key);
   const std::string_view line_end = line_end_of(bytes);
   const std::string headers = signed_header_list(message, options);
 

@@ -73,13 +73,6 @@ std::optional<std::uint64_t> parse_decimal(std::string_view text, std::size_t ma
   return value;
 }
 
-// §3.5: the i= domain "MUST be the same as, or a subdomain of" d=, compared case-insensitively.
-bool is_same_or_subdomain(std::string_view sub, std::string_view parent) noexcept {
-  if (sub.size() == parent.size()) return iequals(sub, parent);
-  if (sub.size() < parent.size() + 1) return false;
-  const std::size_t cut = sub.size() - parent.size();
-  return sub[cut - 1] == '.' && iequals(sub.substr(cut), parent);
-}
 
 // §3.5 v=: exactly "1". Draft-era fields (no v=, or the drafts' v=0.5) pass only under legacy.
 Reason check_version(const Tag* v, Policy policy, Signature& out) noexcept {
@@ -155,19 +148,18 @@ Reason parse_crypto_tags(const SigTags& st, Policy policy, Signature& out) noexc
 }
 
 // §3.5 i= = [ Local-part ] "@" domain-name, in dkim-quoted-printable; its domain lies within d=.
+// §3.5: the i= domain "MUST be the same as, or a subdomain of" d=, compared case-insensitively.
+bool is_same_or_subdomain(std::string_view sub, std::string_view parent) noexcept {
+  if (sub.size() == parent.size()) return iequals(sub, parent);
+  if (sub.size() < parent.size() + 1) return false;
+  const std::size_t cut = sub.size() - parent.size();
+  return sub[cut - 1] == '.' && iequals(sub.substr(cut), parent);
+}
+
 Reason check_auid(const Tag* i, std::string_view domain, Signature& out) noexcept {
   if (i == nullptr) return Reason::ok;  // §3.5: the default is "@" + d=
   out.auid = i->value;
-  std::array<char, 256> decoded;
-  std::size_t decoded_size = 0;
-  if (!decode_dkim_quoted_printable(i->value, decoded, decoded_size)) return Reason::sig_bad_auid;
-  const std::string_view auid(decoded.data(), decoded_size);
-  const std::size_t at = auid.rfind('@');
-  if (at == std::string_view::npos) return Reason::sig_bad_auid;
-  const std::string_view auid_domain = auid.substr(at + 1);
-  if (!is_valid_dns_name(auid_domain)) return Reason::sig_bad_auid;
-  if (!is_same_or_subdomain(auid_domain, domain)) return Reason::sig_auid_outside_sdid;
-  return Reason::ok;
+  return check_auid_value(i->value, domain);
 }
 
 // §3.5 h= = hdr-name *( [FWS] ":" [FWS] hdr-name ), hdr-name = RFC 5322 field-name = 1*ftext
@@ -254,6 +246,19 @@ bool is_valid_dns_name(std::string_view text) noexcept {
   return label > 0;
 }
 
+
+Reason check_auid_value(std::string_view written, std::string_view domain) noexcept {
+  std::array<char, 256> decoded;
+  std::size_t decoded_size = 0;
+  if (!decode_dkim_quoted_printable(written, decoded, decoded_size)) return Reason::sig_bad_auid;
+  const std::string_view auid(decoded.data(), decoded_size);
+  const std::size_t at = auid.rfind('@');
+  if (at == std::string_view::npos) return Reason::sig_bad_auid;
+  const std::string_view auid_domain = auid.substr(at + 1);
+  if (!is_valid_dns_name(auid_domain)) return Reason::sig_bad_auid;
+  if (!is_same_or_subdomain(auid_domain, domain)) return Reason::sig_auid_outside_sdid;
+  return Reason::ok;
+}
 
 Reason parse_signature(const HeaderField& field, Policy policy, Signature& out) noexcept {
   out = Signature{};

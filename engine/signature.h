@@ -41,7 +41,7 @@ struct Signature {
   std::size_t b_value_begin = 0;
   std::size_t b_value_end = 0;
 
-  std::array<unsigned char, 1024> b{};  // RSA up to 8192 bits
+  std::array<unsigned char, 2048> b{};  // RSA up to 16384 bits, OpenSSL's largest modulus
   std::size_t b_size = 0;
   std::array<unsigned char, 64> bh{};
   std::size_t bh_size = 0;
@@ -63,6 +63,10 @@ Reason check_signature_times(const Signature& sig, std::int64_t now) noexcept;
 // letters, digits and '-', none empty, each at most 63 bytes, 253 in all. '_' is tolerated, as real
 // selectors use it. Anything else names no key that may be asked for.
 bool is_valid_dns_name(std::string_view text) noexcept;
+
+// §3.5 i= as written (dkim-quoted-printable) against d=: ok; sig_bad_auid when, decoded, it is no
+// [local-part]@domain; sig_auid_outside_sdid when its domain is neither d= nor a subdomain of it.
+Reason check_auid_value(std::string_view written, std::string_view domain) noexcept;
 
 // Decodes dkim-quoted-printable (§2.11) as used in i=, into out. Returns false if malformed.
 bool decode_dkim_quoted_printable(std::string_view text, std::array<char, 256>& out, std::size_t& out_size) noexcept;

@@ -50,7 +50,7 @@ constexpr std::array<ReasonInfo, kReasonCount> kReasonTable{{
      "The a= algorithm is not rsa-sha256, ed25519-sha256 or rsa-sha1 (RFC 6376 §3.3, RFC 8463 §3)"},
     {sig_bad_canonicalization, kPermerror, "sig_bad_canonicalization",
      "The c= value is not simple or relaxed, as header/body or header alone (RFC 6376 §3.5)"},
-    {sig_bad_base64, kPermerror, "sig_bad_base64", "The b= or bh= value is empty or not base64 (RFC 6376 §3.5)"},
+    {sig_bad_base64, kPermerror, "sig_bad_base64", "The b= or bh= value is empty, not base64, or longer than any signature or hash (RSA keys go up to 16384 bits) (RFC 6376 §3.5)"},
     {sig_bad_domain, kPermerror, "sig_bad_domain", "The d= value is not a domain name (RFC 6376 §3.5)"},
     {sig_bad_selector, kPermerror, "sig_bad_selector",
      "The s= value is not a selector of dot-separated labels (RFC 6376 §3.1)"},

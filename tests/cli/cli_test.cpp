@@ -576,6 +576,28 @@ TEST_F(Cli, SignWritesCopiesUnderTheSameNames) {
   EXPECT_TRUE(fs::exists(dir_ / "out/01-pass.eml"));
 }
 
+// Options whose signatures could never pass are refused once, as usage (64), before any copy is
+// written; --legacy signs rsa-sha1, which only verify --legacy accepts.
+TEST_F(Cli, SignRefusesOptionsVerifiersWouldRefuse) {
+  ASSERT_EQ(run_command(dkimscan_command("keygen --type rsa --bits 1024 -d example.org -s r --out " +
+                                         shell_quote(dir_ / "r.pem") + " > " + shell_quote(dir_ / "r.zone")))
+                .exit_code,
+            0);
+  const std::string sign = "sign --key " + shell_quote(dir_ / "r.pem") + " -s r --out " + shell_quote(dir_ / "out") + " ";
+  const std::string message = " " + shell_quote(dir_ / "m/03-unsigned.eml");
+  for (const char* bad : {"-d example.org -a rsa-sha1", "-d example..org", "-d example.org -i joe@other.org",
+                          "-d example.org -i joe"}) {
+    const CommandResult r = run_command(dkimscan_command(sign + bad + message + " 2>&1"));
+    EXPECT_EQ(r.exit_code, 64) << bad << ": " << r.out;
+    EXPECT_NE(r.out.find("RFC"), std::string::npos) << bad << ": " << r.out;
+    EXPECT_FALSE(fs::exists(dir_ / "out/03-unsigned.eml")) << bad;
+  }
+  ASSERT_EQ(run_command(dkimscan_command(sign + "-d example.org -a rsa-sha1 --legacy" + message)).exit_code, 0);
+  const std::string copy = shell_quote(dir_ / "out/03-unsigned.eml");
+  EXPECT_EQ(messages_of(run_command(verify_args(dir_ / "r.zone", copy)).out).at(0)["reason"], "sig_rsa_sha1_rejected");
+  EXPECT_EQ(messages_of(run_command(verify_args(dir_ / "r.zone", copy, "--legacy")).out).at(0)["result"], "pass");
+}
+
 // Signing on several threads writes the same copies, byte for byte, as one thread (Ed25519 and
 // RSA PKCS#1 v1.5 signatures are deterministic, and --timestamp fixes t=), and they verify.
 TEST_F(Cli, SignOnSeveralThreadsWritesWhatOneThreadWrites) {

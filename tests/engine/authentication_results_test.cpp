@@ -59,6 +59,31 @@ TEST(AuthenticationResults, EverySignatureTopToBottomWithItsReasonCode) {
             "; dkim=permerror reason=\"sig_missing_d\"");
 }
 
+// header.i is bare only as RFC 8601's pvalue allows: [dot-atom] "@" domain-name. Any other
+// value with an '@' (a broken i=, which verify reports as sig_bad_auid) is quoted.
+TEST(AuthenticationResults, AuidIsBareOnlyAsLocalPartAtDomainName) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"@example.org", "@example.org"},
+      {"joe@example.org", "joe@example.org"},
+      {"joe.x+tag@mail.example.org", "joe.x+tag@mail.example.org"},
+      {"j=3Doe@example.org", "j=3Doe@example.org"},  // '=' is atext
+      {"joe@exa!mple.com", "\"joe@exa!mple.com\""},
+      {".joe.@example.com", "\".joe.@example.com\""},
+      {"jo..e@example.com", "\"jo..e@example.com\""},
+      {"joe@example..com", "\"joe@example..com\""},
+      {"joe@", "\"joe@\""},
+      {"jo(e@example.com", "\"jo(e@example.com\""},
+  };
+  for (const auto& [auid, written] : cases) {
+    MessageResult result;
+    SignatureResult sig = signature(Verdict::pass, Reason::ok);
+    sig.auid = auid;
+    result.signatures.push_back(sig);
+    const std::string value = value_of(result, "");
+    EXPECT_NE(value.find(std::string(" header.i=") + written + " "), std::string::npos) << auid << ": " << value;
+  }
+}
+
 TEST(AuthenticationResults, ValuesThatAreNotTokensAreQuoted) {
   MessageResult result;
   SignatureResult sig = signature(Verdict::pass, Reason::ok);

@@ -111,6 +111,7 @@ TEST(SignVerify, EverySignatureTheSignerMakesVerifies) {
             for (int flags = 0; flags < 4; ++flags) {
               SignOptions o = example_options();
               o.algorithm = signer.algorithm;
+              o.policy = signer.policy;
               o.header_canon = header;
               o.body_canon = body_canon;
               o.body_length = (flags & 1) != 0;
@@ -191,6 +192,79 @@ TEST(SignVerify, SignerRefusesWhatCannotBeSigned) {
   o.algorithm.reset();
   o.domain = "exa mple.com";
   EXPECT_THROW(sign_message(kMessages[0].bytes, o, rsa), std::runtime_error);
+}
+
+// What a verifier refuses (sig_bad_domain, sig_bad_selector, sig_bad_auid, sig_auid_outside_sdid,
+// and under the strict policy RFC 8301's rsa-sha1 and small keys) is not signed: the signature
+// could never pass. Each refused option, changed back, signs.
+TEST(SignVerify, SignerRefusesWhatVerifiersRefuse) {
+  const PrivateKey rsa = PrivateKey::generate(KeyType::rsa, 1024);
+  const PrivateKey small = PrivateKey::generate(KeyType::rsa, 512);
+  const std::string message(kMessages[0].bytes);
+  const auto refused = [&](const SignOptions& o, const PrivateKey& key) {
+    try {
+      sign_message(message, o, key);
+      return std::string();
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+  };
+  ASSERT_EQ(refused(example_options(), rsa), "");
+  for (const char* domain : {"example..com", "example.com.", ".example.com", "example.com;x=1", ""}) {
+    SignOptions o = example_options();
+    o.domain = domain;
+    EXPECT_NE(refused(o, rsa).find("RFC 6376 §3.5"), std::string::npos) << domain;
+  }
+  for (const char* selector : {"sel..x", "sel/x", "", "sel x"}) {
+    SignOptions o = example_options();
+    o.selector = selector;
+    EXPECT_NE(refused(o, rsa).find("RFC 6376 §3.1"), std::string::npos) << selector;
+  }
+  for (const char* auid : {"joe@other.org", "joe@ample.com", "joe", "joe@", "joe@example..com"}) {
+    SignOptions o = example_options();
+    o.auid = auid;
+    EXPECT_NE(refused(o, rsa).find("RFC 6376 §3.5"), std::string::npos) << auid;
+  }
+  SignOptions sha1 = example_options();
+  sha1.algorithm = Algorithm::rsa_sha1;
+  EXPECT_NE(refused(sha1, rsa).find("RFC 8301 §3.1"), std::string::npos);
+  EXPECT_NE(refused(example_options(), small).find("RFC 8301 §3.2"), std::string::npos);
+  sha1.policy = Policy::legacy;
+  EXPECT_EQ(refused(sha1, small), "");
+}
+
+// i= is written as given, in dkim-quoted-printable (§2.11): the signer checks it as the verifier
+// does, decoded, so an encoded local-part signs and verifies and a raw '=' or ';' is refused.
+TEST(SignVerify, AuidIsCheckedAsDkimQuotedPrintable) {
+  const PrivateKey key = PrivateKey::generate(KeyType::ed25519, 0);
+  const std::string message(kMessages[0].bytes);
+  SignOptions o = example_options();
+  for (const char* raw : {"j=oe@mail.example.com", "j;oe@mail.example.com", "j oe@mail.example.com", "joe@x=2"}) {
+    o.auid = raw;
+    EXPECT_THROW(sign_message(message, o, key), std::runtime_error) << raw;
+  }
+  o.auid = "j=3Doe=3Bx@mail=2Eexample.com";  // j=oe;x@mail.example.com
+  const std::string field = sign_message(message, o, key);
+  EXPECT_NE(field.find("i=j=3Doe=3Bx@mail=2Eexample.com;"), std::string::npos) << field;
+  const MessageResult r = verify_with(field + message, "k=ed25519; p=" + key.public_key_base64(), Policy::strict);
+  ASSERT_EQ(r.signatures.size(), 1u);
+  EXPECT_EQ(r.signatures[0].verdict, Verdict::pass) << reason_code(r.signatures[0].reason);
+  EXPECT_EQ(r.signatures[0].auid, "j=3Doe=3Bx@mail=2Eexample.com");  // reported as written
+  o.auid = "joe@mail=2Eother.org";
+  EXPECT_THROW(sign_message(message, o, key), std::runtime_error);  // decoded, outside d=
+}
+
+// RSA keys up to OpenSSL's largest modulus, 16384 bits, verify: a signature from an 8448-bit key
+// is 1,056 bytes, more than Signature::b held when it stopped at 8192 bits (then sig_bad_base64).
+TEST(SignVerify, RsaKeysLargerThan8192BitsSignAndVerify) {
+  const PrivateKey key = PrivateKey::load_pem_file(std::string(DKIMSCAN_SOURCE_DIR) + "/tests/engine/keys/rsa-8448.pem");
+  ASSERT_EQ(key.bits(), 8448u);
+  const std::string message(kMessages[0].bytes);
+  const std::string bytes = sign_message(message, example_options(), key) + message;
+  const MessageResult r = verify_with(bytes, "k=rsa; p=" + key.public_key_base64(), Policy::strict);
+  ASSERT_EQ(r.signatures.size(), 1u);
+  EXPECT_EQ(r.signatures[0].verdict, Verdict::pass) << reason_code(r.signatures[0].reason);
+  EXPECT_EQ(r.signatures[0].key_bits, 8448u);
 }
 
 // The Ed25519 private key of RFC 8463 A.2 as PEM: PKCS#8 = fixed prefix + the 32-byte seed.

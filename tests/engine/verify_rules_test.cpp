@@ -271,7 +271,9 @@ TEST_F(VerifyRules, AuidSubdomainPassesWithoutStrictFlag) {
 // RFC 8301 §3.2: RSA keys under 1024 bits are refused by strict; legacy accepts them from 512.
 TEST_F(VerifyRules, Rsa512KeyIsTooSmallInStrictAndPassesInLegacy) {
   keys_.set(kSelector, {record_for(*rsa_512_)});
-  const std::string bytes = signed_copy(kMessage, options(), *rsa_512_);
+  SignOptions small = options();
+  small.policy = Policy::legacy;  // the signer, too, refuses a 512-bit key under strict
+  const std::string bytes = signed_copy(kMessage, small, *rsa_512_);
   EXPECT_EQ(only(verify(bytes, Policy::strict)), (Outcome{Verdict::permerror, Reason::key_too_small}));
   EXPECT_EQ(result_.signatures[0].key_bits, 512u);
   EXPECT_EQ(only(verify(bytes, Policy::legacy)), kPass);
@@ -283,6 +285,7 @@ TEST_F(VerifyRules, RsaSha1IsRejectedInStrictAndPassesInLegacy) {
   keys_.set(kSelector, {record_for(*rsa_)});
   SignOptions sha1 = options();
   sha1.algorithm = Algorithm::rsa_sha1;
+  sha1.policy = Policy::legacy;  // the signer, too, refuses rsa-sha1 under strict
   const std::string bytes = signed_copy(kMessage, sha1, *rsa_);
   EXPECT_EQ(only(verify(bytes, Policy::strict)), (Outcome{Verdict::permerror, Reason::sig_rsa_sha1_rejected}));
   EXPECT_EQ(keys_.lookups(), 0);
