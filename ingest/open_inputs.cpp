@@ -40,6 +40,26 @@ void set_single_message(InputMessage& out, std::string source, FileBytes&& bytes
   out.error = check_message(out.bytes, options.max_header_line, out.error_detail);
 }
 
+// A file known to hold one message, as read: the message, or the error item that says why not.
+void set_message_file(InputMessage& out, std::string path, FileBytes&& bytes, const IngestOptions& options) {
+  switch (bytes.kind) {
+    case FileBytes::Kind::error:
+      set_error_item(out, std::move(path), bytes.error, std::move(bytes.error_detail));
+      return;
+    case FileBytes::Kind::stream:  // beyond the buffering limit and not mappable
+    case FileBytes::Kind::mbox_stream:  // never for one message (read_file_bytes, read_file_into)
+      set_error_item(out, std::move(path), IngestError::too_large, "message too large to read");
+      return;
+    case FileBytes::Kind::bytes:
+      break;
+  }
+  if (bytes.bytes.empty()) {
+    set_error_item(out, std::move(path), IngestError::empty, "zero bytes");
+    return;
+  }
+  set_single_message(out, std::move(path), std::move(bytes), options);
+}
+
 class InputsSource final : public MessageSource {
  public:
   InputsSource(const std::vector<std::string>& paths, const IngestOptions& options)
@@ -89,6 +109,13 @@ class InputsSource final : public MessageSource {
       out.source = std::move(item.path);
       out.deferred = true;
       out.deferred_size = item.size;
+      return true;
+    }
+    if (item.maildir_message) {
+      // One message by definition, read here at -j1 as a worker reads it at -jN: its bytes are not
+      // sniffed, so that a Maildir gives the same report whatever -j is.
+      FileBytes bytes = read_file_bytes(item.path, options_, /*one_message=*/true);
+      set_message_file(out, std::move(item.path), std::move(bytes), options_);
       return true;
     }
     FileBytes bytes = read_file_bytes(item.path, options_);
@@ -183,24 +210,8 @@ void load_deferred(InputMessage& item, const IngestOptions& options, ByteArena& 
     return;
   }
   std::string path = std::move(item.source);
-  FileBytes bytes = read_file_into(path, item.deferred_size, options, arena);
-  switch (bytes.kind) {
-    case FileBytes::Kind::error:
-      set_error_item(item, std::move(path), bytes.error, std::move(bytes.error_detail));
-      return;
-    case FileBytes::Kind::stream:  // beyond the buffering limit and not mappable
-    case FileBytes::Kind::mbox_stream:  // never for one message (read_file_into)
-      set_error_item(item, std::move(path), IngestError::too_large, "message too large to read");
-      return;
-    case FileBytes::Kind::bytes:
-      break;
-  }
-  if (bytes.bytes.empty()) {
-    set_error_item(item, std::move(path), IngestError::empty, "zero bytes");
-    return;
-  }
   // One message: a Maildir file by definition, any other file by its first bytes when it was found.
-  set_single_message(item, std::move(path), std::move(bytes), options);
+  set_message_file(item, std::move(path), read_file_into(path, item.deferred_size, options, arena), options);
 }
 
 std::unique_ptr<MessageSource> open_inputs(const std::vector<std::string>& paths,

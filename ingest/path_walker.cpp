@@ -46,7 +46,10 @@ bool list_folder(const std::string& dir, std::vector<FolderEntry>& entries, bool
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return false;
   maildir = is_maildir(dir);
-  while (const dirent* e = ::readdir(d)) {
+  for (;;) {
+    errno = 0;  // readdir() says "no more" and "failed" both with nullptr: errno tells them apart
+    const dirent* e = ::readdir(d);
+    if (e == nullptr) break;
     std::string name = e->d_name;
     if (name == "." || name == "..") continue;
     if (maildir) {
@@ -57,6 +60,12 @@ bool list_folder(const std::string& dir, std::vector<FolderEntry>& entries, bool
     } else if (name[0] != '.') {
       entries.push_back({std::move(name), e->d_type});
     }
+  }
+  if (errno != 0) {  // a folder listed only in part would lose its other entries without a word
+    const int error = errno;
+    ::closedir(d);
+    errno = error;
+    return false;
   }
   ::closedir(d);
   std::sort(entries.begin(), entries.end(), [](const FolderEntry& a, const FolderEntry& b) { return a.name < b.name; });

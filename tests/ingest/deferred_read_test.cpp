@@ -48,6 +48,31 @@ TEST(DeferredRead, MaildirItemsLoadToTheSameItemsAsAnImmediateRead) {
   EXPECT_EQ(deferred[3].error, IngestError::not_a_message);
 }
 
+// A Maildir file is one message whatever its first bytes say, read at once (-j1) or by a worker
+// (-jN): a "From " line on top or gzip's magic made it an mbox or an archive at -j1 only, and the
+// report differed with -j.
+TEST(DeferredRead, MaildirFilesAreOneMessageHoweverTheyAreRead) {
+  TempDir dir;
+  dir.write("Maildir/cur/1.host:2,S", "From a@example.org Mon Jan  1 00:00:00 2024\n" + make_message("one", "1\n"));
+  dir.write("Maildir/cur/2.host:2,S", "\x1f\x8b\x08 gzip magic");
+  dir.write("Maildir/cur/3.host:2,S", write_mbox({make_message("a", "1\n"), make_message("b", "2\n")}, MboxFormat::mboxo));
+  dir.mkdir("Maildir/new");
+  auto immediate = read_all({dir / "Maildir"});
+  IngestOptions options;
+  options.defer_reads = true;
+  auto deferred = read_all({dir / "Maildir"}, options);
+  ASSERT_EQ(immediate.size(), 3u);
+  ASSERT_EQ(deferred.size(), 3u);
+  ByteArena arena;
+  for (std::size_t i = 0; i < deferred.size(); ++i) {
+    load_deferred(deferred[i], options, arena);
+    EXPECT_EQ(immediate[i].source, dir / ("Maildir/cur/" + std::to_string(i + 1) + ".host:2,S"));
+    EXPECT_EQ(deferred[i].source, immediate[i].source);
+    EXPECT_EQ(deferred[i].bytes, immediate[i].bytes) << immediate[i].source;
+    EXPECT_EQ(deferred[i].error, immediate[i].error) << immediate[i].source;
+  }
+}
+
 TEST(DeferredRead, AFileThatVanishedBeforeLoadingIsUnreadable) {
   TempDir dir;
   std::string path = dir.write("Maildir/cur/1.host:2,S", make_message("one", "1\n"));
