@@ -57,7 +57,9 @@ bool skip_entry(std::string_view path) {
 // too. archive_read_data_block() hands each block over as soon as it is whole, so all of them
 // arrive; only the block the stream broke in is lost (libarchive's 64 KiB of output for gzip; a
 // whole compressed block for bzip2).
-// After a read error libarchive's state is fatal: the owner stops there.
+// After a fatal read error (ARCHIVE_FATAL: a broken stream) libarchive cannot go on and the owner
+// stops there; ARCHIVE_FAILED concerns this entry only (an encrypted zip entry, an unsupported
+// compression method), and the next entry can still be read.
 class EntryData {
  public:
   explicit EntryData(archive* a) noexcept : a_(a) {}
@@ -68,6 +70,7 @@ class EntryData {
     left_ = 0;
     hole_ = 0;
     position_ = 0;
+    entry_only_ = false;
   }
 
   // Up to n bytes into buffer: the count, 0 at the end of the entry, -1 on a read error.
@@ -80,6 +83,7 @@ class EntryData {
       if (status == ARCHIVE_EOF) return 0;
       if (status != ARCHIVE_OK && status != ARCHIVE_WARN) {  // FATAL, FAILED, or a RETRY that may recur
         detail_ = archive_text(a_);
+        entry_only_ = status == ARCHIVE_FAILED;
         return -1;
       }
       // A sparse tar entry skips its holes: they read as zeros, as archive_read_data() gives them.
@@ -102,6 +106,11 @@ class EntryData {
   }
 
   const std::string& detail() const noexcept { return detail_; }
+  // The last read error spoiled this entry only: the archive goes on with the next one.
+  bool entry_only() const noexcept { return entry_only_; }
+  // What the entry gets for the last read error: an intact archive with an entry that cannot be
+  // read is not truncated.
+  IngestError error() const noexcept { return entry_only_ ? IngestError::unreadable : IngestError::truncated; }
 
  private:
   archive* a_;
@@ -110,6 +119,7 @@ class EntryData {
   std::uint64_t hole_ = 0;
   la_int64_t position_ = 0;
   std::string detail_;
+  bool entry_only_ = false;
 };
 
 // The rest of the current entry as a stream (the mbox splitter's, or a nested archive's input).
@@ -118,10 +128,10 @@ class EntryReader final : public ByteReader {
   EntryReader(EntryData* data, bool* failed) noexcept : data_(data), failed_(failed) {}
   long read(char* buffer, std::size_t n) override {
     const long got = data_->read(buffer, n);
-    if (got < 0) *failed_ = true;
+    if (got < 0 && !data_->entry_only()) *failed_ = true;
     return got;
   }
-  IngestError error() const override { return IngestError::truncated; }
+  IngestError error() const override { return data_->error(); }
   std::string error_detail() const override { return data_->detail(); }
 
  private:
@@ -266,8 +276,8 @@ class ArchiveSource final : public MessageSource {
     std::string head;
     std::string detail;
     if (!read_entry(entry_data_, kSniffBytes, head, detail)) {
-      done_ = true;
-      set_error(out, std::move(source), IngestError::truncated, std::move(detail));
+      done_ = !entry_data_.entry_only();
+      set_error(out, std::move(source), entry_data_.error(), std::move(detail));
       return true;
     }
     if (head.empty()) {
@@ -297,8 +307,8 @@ class ArchiveSource final : public MessageSource {
     auto owned = std::make_shared<std::string>(std::move(head));
     std::string detail;
     if (!read_entry(entry_data_, options_.max_message_bytes + 1, *owned, detail)) {
-      done_ = true;
-      set_error(out, std::move(source), IngestError::truncated, std::move(detail));
+      done_ = !entry_data_.entry_only();
+      set_error(out, std::move(source), entry_data_.error(), std::move(detail));
       return true;
     }
     if (owned->size() > options_.max_message_bytes) {

@@ -162,6 +162,31 @@ TEST(ArchiveSource, TruncatedTarIsReportedAfterTheEntriesBeforeIt) {
   EXPECT_EQ(items[2].source, dir / "m.tar!Maildir/new/3.host");
 }
 
+// An encrypted zip entry cannot be read, but the archive is intact: the entry is an unreadable
+// item and the entries after it follow, in the zip alone and in a zip inside a tar. (It was
+// "truncated", and the rest of the zip was lost.)
+TEST(ArchiveSource, EncryptedZipEntryIsUnreadableAndTheNextEntriesFollow) {
+  TempDir dir;
+  dir.write("z/1.eml", kA);
+  dir.write("z/2.eml", kB);
+  dir.write("z/3.eml", kC);
+  ASSERT_TRUE(shell("cd " + (dir / "z") + " && zip -q ../m.zip 1.eml && zip -q -P secret ../m.zip 2.eml && zip -q ../m.zip 3.eml"));
+  ASSERT_TRUE(shell("cd " + dir.path() + " && tar -cf t.tar m.zip z/1.eml"));
+  auto zipped = read_all({dir / "m.zip"});
+  ASSERT_EQ(zipped.size(), 3u);
+  EXPECT_EQ(zipped[0].bytes, kA);
+  EXPECT_EQ(zipped[1].source, dir / "m.zip!2.eml");
+  EXPECT_EQ(zipped[1].error, IngestError::unreadable);
+  EXPECT_NE(zipped[1].error_detail.find("assphrase"), std::string::npos) << zipped[1].error_detail;
+  EXPECT_EQ(zipped[2].bytes, kC);
+  auto tarred = read_all({dir / "t.tar"});
+  ASSERT_EQ(tarred.size(), 4u);
+  EXPECT_EQ(tarred[1].error, IngestError::unreadable);
+  EXPECT_EQ(tarred[2].bytes, kC);
+  EXPECT_EQ(tarred[3].source, dir / "t.tar!z/1.eml");
+  EXPECT_EQ(tarred[3].bytes, kA);
+}
+
 TEST(ArchiveSource, EntryLargerThanTheLimitIsAnItemAndTheNextEntryFollows) {
   TempDir dir;
   write_maildir(dir);
