@@ -90,11 +90,12 @@ FileBytes read_exact(int fd, std::size_t size) {
 }
 
 // Does the file start with a From_ line (an mbox archive)? Read at offset 0 without moving the
-// file position.
+// file position. Enough bytes for looks_like_mbox() to see past "From " to a colon: a message
+// whose first field is "From : joe@..." is one message, at any size.
 bool starts_like_mbox(int fd) noexcept {
-  std::array<char, 5> head{};
-  return ::pread(fd, head.data(), head.size(), 0) == static_cast<ssize_t>(head.size()) &&
-         looks_like_mbox(std::string_view(head.data(), head.size()));
+  std::array<char, 512> head{};
+  const ssize_t got = ::pread(fd, head.data(), head.size(), 0);
+  return got > 0 && looks_like_mbox(std::string_view(head.data(), static_cast<std::size_t>(got)));
 }
 
 }  // namespace

@@ -403,16 +403,21 @@ TEST(LooksLikeMbox, FromLineYesFromHeaderFieldNo) {
 }
 
 // A message file whose first field is "From :" is one message, not an mbox split at its body's
-// "From " lines.
+// "From " lines: small (read whole) and at the mapping threshold, where the reader looks at its
+// first bytes only to choose between mapping it and streaming it as an mbox.
 TEST(MboxSplit, MessageStartingWithFromSpaceColonIsOneMessage) {
   testing::TempDir dir;
   const std::string message = "From : a@example.org\nSubject: s\n\nbody\n\nFrom the desk of b\n";
-  const std::string path = dir.write("m.eml", message);
-  auto items = testing::read_all({path});
-  ASSERT_EQ(items.size(), 1u);
-  EXPECT_EQ(items[0].source, path);
-  EXPECT_EQ(items[0].error, IngestError::none);
-  EXPECT_EQ(items[0].bytes, message);
+  IngestOptions large;
+  large.mmap_threshold = message.size();
+  for (const IngestOptions& options : {IngestOptions{}, large}) {
+    const std::string path = dir.write("m.eml", message);
+    auto items = testing::read_all({path}, options);
+    ASSERT_EQ(items.size(), 1u) << options.mmap_threshold;
+    EXPECT_EQ(items[0].source, path);
+    EXPECT_EQ(items[0].error, IngestError::none);
+    EXPECT_EQ(items[0].bytes, message);
+  }
 }
 
 }  // namespace
