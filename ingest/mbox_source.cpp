@@ -86,7 +86,7 @@ class MboxStreamSource final : public MessageSource {
         return true;
       }
       if (certainly_too_large(window(), at_, options_)) return start_discarding(out);
-      fill();
+      fill_for_message();
     }
   }
 
@@ -127,6 +127,19 @@ class MboxStreamSource final : public MessageSource {
     if (n < 0) {
       failed_ = reader_->error();
       failed_detail_ = reader_->error_detail();
+    }
+  }
+
+  // Reads on by as much as the message in progress has already, one read at least. The splitter
+  // searches the message from its From_ line again after each read; a pipe or a decompressor
+  // hands over 64 KiB a read, so a message (or a From_ line without an end) hundreds of MB long
+  // would be searched thousands of times over. Doubling keeps it linear.
+  void fill_for_message() {
+    const std::size_t want = std::max<std::size_t>(size_ - at_, 1);
+    for (std::size_t got = 0; got < want && !eof_;) {
+      const std::size_t before = size_ - at_;
+      fill();
+      got += (size_ - at_) - before;
     }
   }
 

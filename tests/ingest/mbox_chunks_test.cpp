@@ -383,6 +383,29 @@ TEST(MboxChunks, NumberingRestartsAfterAnArchiveWithAReadError) {
                                              path + "#1", path + "#2", path + "#3"}));
 }
 
+// A message the chunk reads run on into is read in steps that double it, so the searches from its
+// From_ line, repeated after each step, stay linear in its length: a From_ line of 8 MiB without
+// an end takes a handful of reads, not one per 64 KiB (then 78 s for 270 MB).
+TEST(MboxChunks, ALongMessageIsReadInStepsThatDoubleIt) {
+  testing::TempDir dir;
+  const std::string mbox = "From a\n" + kM1 + "\nFrom x " + std::string(8u << 20, 'z') + "\n\nFrom c\n" + kM2 + "\n";
+  const std::string path = dir.write("long.mbox", mbox);
+  IngestOptions options;
+  options.max_message_bytes = 6u << 20;  // the From_ line alone is too large
+  int reads = 0;
+  ReadAtFn counting = [&reads](int fd, char* out, std::size_t n, std::uint64_t offset) -> long {
+    ++reads;
+    return static_cast<long>(::pread(fd, out, n, static_cast<off_t>(offset)));
+  };
+  ChunkCut cut;
+  cut_in_chunks(path, options, cut, false, nullptr, counting);
+  ASSERT_EQ(cut.items.size(), 3u);
+  EXPECT_EQ(cut.items[0].bytes, kM1);
+  EXPECT_EQ(cut.items[1].error, IngestError::too_large);
+  EXPECT_EQ(cut.items[2].bytes, kM2);
+  EXPECT_LE(reads, 40);  // 96 for the too-large line alone in fixed 64 KiB steps
+}
+
 // A file that shrinks after it was opened: what is left is cut, and the message the file now
 // ends in says so; nothing is invented for the bytes that are gone.
 TEST(MboxChunks, FileThatShrinksMarksTheMessageItEndsIn) {
