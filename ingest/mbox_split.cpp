@@ -127,8 +127,11 @@ CutStatus MboxSplitter::cut_by_from_line(std::string_view data, std::size_t at, 
   if (p == kNoPos) {
     if (!eof) return CutStatus::need_more;
     std::string_view tail = data.substr(begin);
-    // The writer's empty line after the last message (mboxo/mboxrd always add one).
-    std::size_t strip = tail.ends_with("\n\r\n") ? 2 : tail.ends_with("\n\n") ? 1 : 0;
+    // The writer's empty line after the last message (mboxo/mboxrd always add one), also when the
+    // message itself is empty: then the line is all there is, as in the middle of an archive.
+    const std::size_t strip = tail == "\r\n" || tail.ends_with("\n\r\n") ? 2
+                              : tail == "\n" || tail.ends_with("\n\n")     ? 1
+                                                                          : 0;
     out.end = data.size() - strip;
     out.next = data.size();
   } else {

@@ -17,7 +17,10 @@ bool starts_with_header_field(std::string_view bytes) noexcept {
 }
 
 IngestError check_message(std::string_view bytes, std::size_t max_header_line, std::string& detail) {
-  if (bytes.empty()) return IngestError::empty;
+  if (bytes.empty()) {
+    detail = "zero bytes";
+    return IngestError::empty;
+  }
   if (!starts_with_header_field(bytes)) {
     detail = "no header field at offset 0";
     return IngestError::not_a_message;

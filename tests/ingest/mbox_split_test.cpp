@@ -259,6 +259,25 @@ TEST(MboxSplit, FromLineAloneIsAnEmptyItem) {
   EXPECT_EQ(items[0].source, "m#1");
 }
 
+// An empty message at the end of an archive, where the writer's empty line is all that follows
+// its From_ line, is empty as one in the middle is (it was not_a_message), LF and CRLF alike, in
+// the view and in the stream reader.
+TEST(MboxSplit, EmptyLastMessageIsEmptyAsInTheMiddle) {
+  for (const std::string eol : {"\n", "\r\n"}) {
+    const std::string mbox = "From a" + eol + "Subject: 1" + eol + eol + "x" + eol + eol + "From b" + eol + eol +
+                             "From c" + eol + "Subject: 3" + eol + eol + "y" + eol + eol + "From d" + eol + eol;
+    for (const auto& items : {split_view(mbox), split_stream(mbox, 3)}) {
+      ASSERT_EQ(items.size(), 4u) << eol.size();
+      EXPECT_EQ(items[0].error, IngestError::none);
+      EXPECT_EQ(items[1].error, IngestError::empty);
+      EXPECT_EQ(items[1].error_detail, "zero bytes");
+      EXPECT_EQ(items[2].error, IngestError::none);
+      EXPECT_EQ(items[3].error, IngestError::empty) << eol.size();
+      EXPECT_EQ(items[3].error_detail, "zero bytes");
+    }
+  }
+}
+
 TEST(MboxSplit, DamagedMessageInsideAnArchiveIsAnItemAndTheRestFollows) {
   const std::string mbox = "From a\n\x01\x02junk\n\nFrom b\nFrom: x@y\nSubject: s\n\nbody\n";
   auto items = split_view(mbox);
