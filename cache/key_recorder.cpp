@@ -5,13 +5,22 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
 
 namespace dkimscan::cache {
 namespace {
 
-constexpr std::string_view kHeader =
-    "# dkimscan key snapshot (cache/KEYFILE.md); replay with --keys FILE\n";
+// The first line: what the file is, and how to replay it. x= expiry depends on the clock, so the
+// verdicts are the recorded run's only with its clock, --at.
+std::string snapshot_header(std::int64_t verified_at) {
+  std::tm tm{};
+  const std::time_t time = static_cast<std::time_t>(verified_at);
+  char iso[32] = "?";
+  if (gmtime_r(&time, &tm) != nullptr) std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return "# dkimscan key snapshot (cache/KEYFILE.md) of a run that verified as of " + std::string(iso) +
+         "; replay it with --keys FILE --at " + std::to_string(verified_at) + "\n";
+}
 
 // A name parse_key_line() would read back as written: one word, no comment, no empty label and
 // no trailing dot (which it strips, so "x." would merge with "x"). Other names are not recorded.
@@ -78,12 +87,13 @@ std::string format_recorded(std::string_view name, const RecordedAnswer& answer)
   return out;
 }
 
-KeyRecorder::KeyRecorder(const std::string& path) : path_(path) {
+KeyRecorder::KeyRecorder(const std::string& path, std::int64_t verified_at) : path_(path) {
   file_ = std::fopen(path.c_str(), "wb");
   if (file_ == nullptr) {
     throw KeySnapshotError(path + ": cannot create the key snapshot: " + std::strerror(errno));
   }
-  if (std::fwrite(kHeader.data(), 1, kHeader.size(), file_) != kHeader.size()) note_error(errno);
+  const std::string header = snapshot_header(verified_at);
+  if (std::fwrite(header.data(), 1, header.size(), file_) != header.size()) note_error(errno);
 }
 
 void KeyRecorder::note_error(int error) noexcept {

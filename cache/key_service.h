@@ -31,6 +31,7 @@ struct KeyOptions {
   std::chrono::seconds tempfail_ttl{5};    // SERVFAIL/timeout are retried after this
   std::size_t max_cache_entries = 1u << 20;
   std::string record_keys;             // --record-keys FILE (empty: no snapshot)
+  std::int64_t verified_at = 0;        // the run's clock for x= (--at, or now): the snapshot names it
 
   bool dns_wanted() const noexcept { return use_dns || key_files.empty(); }
 };

@@ -65,7 +65,8 @@ void add_verify_command(CLI::App& app, VerifyArgs& args) {
       ->capture_default_str();
   cmd->add_option("--record-keys", args.record_keys,
                   "Write every key answer used (TXT, NXDOMAIN, failures, TTL, time, server) to FILE;"
-                  " --keys FILE replays the run offline with identical verdicts");
+                  " --keys FILE --at T replays the run offline with identical verdicts (T, the run's clock for x=, is"
+                  " on the snapshot's first line)");
   cmd->add_option("--format", args.format,
                   "Output: 'text' (a line per message and a summary), 'jsonl', or 'authres' (a line per message: "
                   "source, tab, Authentication-Results field, RFC 8601)")
@@ -177,6 +178,7 @@ int run_verify(const VerifyArgs& args) {
   key_options.dns_tries = args.dns_tries;
   key_options.max_in_flight = args.dns_in_flight;
   key_options.record_keys = args.record_keys;
+  key_options.verified_at = verifier.options().now;
   std::unique_ptr<cache::KeyService> key_service = cache::make_key_provider(key_options);
   engine::KeyProvider& keys = *key_service;
 

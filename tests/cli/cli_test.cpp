@@ -444,6 +444,33 @@ TEST_F(Cli, AtAcceptsUnixSecondsAndIso8601AndRejectsJunk) {
   }
 }
 
+// A key snapshot names the clock its run verified by; replayed with that --at, a signature whose
+// x= has passed since verifies as it did, so the replay is the recorded run's report.
+TEST_F(Cli, SnapshotReplaysTheRunWithItsClock) {
+  ASSERT_EQ(run_command(dkimscan_command("keygen --type ed25519 -d example.org -s x --out " + shell_quote(dir_ / "x.pem") +
+                                         " > " + shell_quote(dir_ / "x.zone")))
+                .exit_code,
+            0);
+  ASSERT_EQ(run_command(dkimscan_command("sign --key " + shell_quote(dir_ / "x.pem") +
+                                         " -d example.org -s x --timestamp 1700000000 --expire 3600 --out " +
+                                         shell_quote(dir_ / "expiring") + " " + shell_quote(dir_ / "m/03-unsigned.eml")))
+                .exit_code,
+            0);
+  const std::string message = shell_quote(dir_ / "expiring/03-unsigned.eml");
+  const std::string snapshot = dir_ / "snapshot.zone";
+  const CommandResult recorded =
+      run_command(verify_args(dir_ / "x.zone", message, "--at 1700000100 --record-keys " + shell_quote(snapshot)));
+  ASSERT_EQ(recorded.exit_code, 0);
+  const std::string first_line = split_lines(read_text(snapshot)).at(0);
+  EXPECT_NE(first_line.find("as of 2023-11-14T22:15:00Z"), std::string::npos) << first_line;
+  EXPECT_NE(first_line.find("--at 1700000100"), std::string::npos) << first_line;
+  const CommandResult replayed = run_command(verify_args(snapshot, message, "--at 1700000100"));
+  EXPECT_EQ(replayed.exit_code, 0);
+  EXPECT_EQ(messages_of(replayed.out), messages_of(recorded.out));
+  // Without the clock, the replay is as of now: long after x=.
+  EXPECT_EQ(messages_of(run_command(verify_args(snapshot, message)).out).at(0)["reason"], "sig_expired");
+}
+
 // --legacy accepts what RFC 8301 refuses (Mail::DKIM goodkey_1: rsa-sha1, 512-bit key), and says so.
 TEST_F(Cli, LegacyPolicyIsReportedAndAcceptsRsaSha1) {
   const std::string message = shell_quote(kData + "/mail-dkim/messages/goodkey_1.eml");
