@@ -45,6 +45,20 @@ class Cli : public ::testing::Test {
   }
   std::string keys() const { return dir_ / "keys.zone"; }
 
+  // 03-unsigned.eml signed with a fresh Ed25519 key (its key file: x.zone) at t=1700000000
+  // (2023-11-14T22:13:20Z), expiring at x=1700003600 (23:13:20Z); the signed copy's path.
+  std::string expiring_message() const {
+    const CommandResult keygen = run_command(dkimscan_command("keygen --type ed25519 -d example.org -s x --out " +
+                                                              shell_quote(dir_ / "x.pem")));
+    EXPECT_EQ(keygen.exit_code, 0);
+    dir_.write("x.zone", keygen.out);
+    const CommandResult sign = run_command(dkimscan_command(
+        "sign --key " + shell_quote(dir_ / "x.pem") + " -d example.org -s x --timestamp 1700000000 --expire 3600 --out " +
+        shell_quote(dir_ / "expiring") + " " + shell_quote(dir_ / "m/03-unsigned.eml")));
+    EXPECT_EQ(sign.exit_code, 0);
+    return dir_ / "expiring/03-unsigned.eml";
+  }
+
   TempDir dir_;
 };
 
@@ -396,17 +410,8 @@ TEST_F(Cli, HelpTeachesWithExamplesAndExitCodes) {
 
 // --at is the clock for x=: unix seconds or ISO 8601 (UTC, or with an offset); junk is usage (64).
 TEST_F(Cli, AtAcceptsUnixSecondsAndIso8601AndRejectsJunk) {
-  const CommandResult keygen = run_command(dkimscan_command("keygen --type ed25519 -d example.org -s x --out " +
-                                                            shell_quote(dir_ / "x.pem")));
-  ASSERT_EQ(keygen.exit_code, 0);
-  const std::string key_file = dir_.write("x.zone", keygen.out);
-  // t=1700000000 (2023-11-14T22:13:20Z), x=1700003600 (2023-11-14T23:13:20Z).
-  ASSERT_EQ(run_command(dkimscan_command("sign --key " + shell_quote(dir_ / "x.pem") +
-                                         " -d example.org -s x --timestamp 1700000000 --expire 3600 --out " +
-                                         shell_quote(dir_ / "expiring") + " " + shell_quote(dir_ / "m/03-unsigned.eml")))
-                .exit_code,
-            0);
-  const std::string message = shell_quote(dir_ / "expiring/03-unsigned.eml");
+  const std::string message = shell_quote(expiring_message());
+  const std::string key_file = dir_ / "x.zone";
   struct Case {
     const char* at;
     const char* result;
@@ -447,16 +452,7 @@ TEST_F(Cli, AtAcceptsUnixSecondsAndIso8601AndRejectsJunk) {
 // A key snapshot names the clock its run verified by; replayed with that --at, a signature whose
 // x= has passed since verifies as it did, so the replay is the recorded run's report.
 TEST_F(Cli, SnapshotReplaysTheRunWithItsClock) {
-  ASSERT_EQ(run_command(dkimscan_command("keygen --type ed25519 -d example.org -s x --out " + shell_quote(dir_ / "x.pem") +
-                                         " > " + shell_quote(dir_ / "x.zone")))
-                .exit_code,
-            0);
-  ASSERT_EQ(run_command(dkimscan_command("sign --key " + shell_quote(dir_ / "x.pem") +
-                                         " -d example.org -s x --timestamp 1700000000 --expire 3600 --out " +
-                                         shell_quote(dir_ / "expiring") + " " + shell_quote(dir_ / "m/03-unsigned.eml")))
-                .exit_code,
-            0);
-  const std::string message = shell_quote(dir_ / "expiring/03-unsigned.eml");
+  const std::string message = shell_quote(expiring_message());
   const std::string snapshot = dir_ / "snapshot.zone";
   const CommandResult recorded =
       run_command(verify_args(dir_ / "x.zone", message, "--at 1700000100 --record-keys " + shell_quote(snapshot)));
