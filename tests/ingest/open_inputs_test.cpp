@@ -2,9 +2,14 @@
 // Plain files, folders and Maildirs: order, byte exactness, and every damage case as an item.
 #include "ingest/open_inputs.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include "ingest/file_reader.h"
 #include "ingest/mbox_source.h"
@@ -174,14 +179,49 @@ TEST(OpenInputs, DanglingSymlinkInFolderIsUnreadable) {
   EXPECT_EQ(items[0].source, dir / "link.eml");
 }
 
+// Root reads a file whatever its mode, through CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (and CI
+// runs as root). This takes both out of the calling thread's effective set while it lives, and
+// puts them back after: capabilities belong to each thread, and the raw capset() call changes only
+// the caller's, so the rest of the test binary keeps them. Without them, a mode-000 file is as
+// unreadable to root as to anyone. A no-op when the thread does not hold them.
+class NoReadOverride {
+ public:
+  NoReadOverride() {
+    if (::syscall(SYS_capget, &header_, saved_) != 0) return;
+    __user_cap_data_struct lowered[2] = {saved_[0], saved_[1]};
+    for (int cap : {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH}) lowered[cap / 32].effective &= ~(1u << (cap % 32));
+    lowered_ = ::syscall(SYS_capset, &header_, lowered) == 0;
+  }
+  ~NoReadOverride() {
+    if (lowered_) ::syscall(SYS_capset, &header_, saved_);
+  }
+  NoReadOverride(const NoReadOverride&) = delete;
+  NoReadOverride& operator=(const NoReadOverride&) = delete;
+
+ private:
+  __user_cap_header_struct header_{_LINUX_CAPABILITY_VERSION_3, 0};  // pid 0: this thread
+  __user_cap_data_struct saved_[2] = {};
+  bool lowered_ = false;
+};
+
+// A file that the walk stat()s as a regular file but whose open() fails: the error comes from the
+// reader (read_file_bytes), not from the walk as for a missing path. Runs as root too.
 TEST(OpenInputs, UnreadableFileIsAnErrorItem) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root reads files whatever their mode";
   TempDir dir;
   const std::string path = dir.write("secret.eml", make_message("s", "x\n"));
-  ::chmod(path.c_str(), 0);
+  ASSERT_EQ(::chmod(path.c_str(), 0), 0);
+  NoReadOverride no_override;  // read_all() below reads on this thread (no defer_reads)
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int open_errno = errno;
+  if (fd >= 0) ::close(fd);
+  ASSERT_LT(fd, 0) << "the setup failed: this thread can still read a mode-000 file";
+  ASSERT_EQ(open_errno, EACCES);
   auto items = read_all({path});
   ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].source, path);
   EXPECT_EQ(items[0].error, IngestError::unreadable);
+  EXPECT_EQ(items[0].error_detail, "Permission denied");  // strerror(EACCES): says why
+  EXPECT_TRUE(items[0].bytes.empty());
 }
 
 TEST(OpenInputs, PathThroughAFileIsUnreadable) {
