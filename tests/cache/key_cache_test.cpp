@@ -1,6 +1,7 @@
 // Tests for cache/key_cache.{h,cpp} with a hand-driven DnsSource and a fake clock: de-duplication
 // (one query, every waiter told once), TTL floor/ceiling, RFC 2308 negative TTLs, brief temporary
-// failures, the size bound, blocking lookups, and the same through many threads and a real resolver.
+// failures, the size bound and which entries it evicts, blocking lookups, and the same through
+// many threads and a real resolver.
 #include "cache/key_cache.h"
 
 #include <gtest/gtest.h>
@@ -188,7 +189,57 @@ TEST(KeyCache, TemporaryFailuresAreCachedBriefly) {
   EXPECT_EQ(cache.stats().servfail, 1u);
 }
 
+// Names that the cache keeps in one shard (NameHash modulo KeyCache's 64 shards): eviction works
+// shard by shard, so which entries it picks shows only among names that share one.
+std::vector<std::string> names_in_one_shard(std::size_t count) {
+  constexpr std::size_t kShards = 64;  // KeyCache::kShards
+  std::vector<std::string> names;
+  std::size_t shard = 0;
+  for (int i = 0; names.size() < count; ++i) {
+    std::string name = "n" + std::to_string(i) + "._domainkey.d";
+    const std::size_t at = NameHash{}(name) % kShards;
+    if (names.empty()) shard = at;
+    if (at == shard) names.push_back(std::move(name));
+  }
+  return names;
+}
+
 TEST(KeyCache, SizeIsBoundedByEvictingTheSoonestToExpire) {
+  FakeSource source;
+  FakeClock clock;  // never moves: nothing expires, so eviction has to choose among live answers
+  KeyCacheOptions options = small_options();
+  options.max_entries = 64 * 16;  // 16 per shard; a full shard drops the eighth expiring soonest: 2
+  KeyCache cache(options, source, {}, clock.fn());
+  const std::vector<std::string> names = names_in_one_shard(17);
+  // Sixteen answers fill the shard, with TTLs of 60 s to 960 s in scrambled order (7 * i % 16 takes
+  // each value once), so that the soonest to expire are neither the first nor the last cached.
+  const auto ttl = [](std::size_t i) { return static_cast<std::uint32_t>(60 * (1 + 7 * i % 16)); };
+  for (std::size_t i = 0; i < 16; ++i) {
+    cache.lookup_or_wait(names[i], nullptr);
+    source.answer(i, ok_answer(ttl(i)));
+  }
+  ASSERT_EQ(cache.size(), 16u);
+  ASSERT_EQ(cache.stats().evictions, 0u);
+  cache.lookup_or_wait(names[16], nullptr);  // a seventeenth name finds the shard full
+  source.answer(16, ok_answer(3600));
+  EXPECT_EQ(cache.stats().evictions, 2u);
+  ASSERT_EQ(cache.size(), 15u);
+  // The 60 s and 120 s answers are gone; the other fourteen, the 960 s one among them, and the
+  // new one are still answered from the cache. (Asked only for those: asking for an evicted name
+  // would add it again and evict more.)
+  std::size_t survivors = 0;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i < 16 && ttl(i) <= 120) continue;
+    EXPECT_NE(cache.lookup_or_wait(names[i], nullptr), nullptr) << names[i] << ", TTL " << (i < 16 ? ttl(i) : 3600);
+    ++survivors;
+  }
+  EXPECT_EQ(survivors, 15u);
+  EXPECT_EQ(source.count(), 17u);  // every one a hit: no query was sent again
+  // Should one have been (the test failing), answer it: the cache's destructor waits for it.
+  for (std::size_t i = 17; i < source.count(); ++i) source.answer(i, ok_answer(60));
+}
+
+TEST(KeyCache, SizeStaysWithinMaxEntriesAcrossAllShards) {
   FakeSource source;
   KeyCacheOptions options = small_options();
   options.max_entries = 64;  // one entry per shard
