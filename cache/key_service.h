@@ -21,7 +21,7 @@ struct KeyOptions {
   // DNS is used when use_dns is set (--dns given) or when there is no key file at all; with key
   // files and no --dns the run is offline and names absent from the files are NXDOMAIN.
   bool use_dns = false;
-  std::string dns_servers;             // --dns "HOST[:PORT],..." (empty: /etc/resolv.conf)
+  std::string dns_servers;             // --dns "IP[:PORT],..." (empty: /etc/resolv.conf, --dns system)
   std::chrono::milliseconds dns_timeout{2000};  // per try (c-ares doubles it on each retry round)
   int dns_tries = 3;                   // tries per server
   int max_in_flight = 512;             // DNS queries outstanding at once

@@ -73,7 +73,6 @@ void append_tag(std::string& field, std::size_t& line_length, std::string_view t
   line_length += tag.size();
 }
 
-
 }  // namespace
 
 const std::vector<std::string>& default_signed_headers() {
@@ -113,11 +112,11 @@ void check_sign_options(const SignOptions& options, const PrivateKey& key) {
   }
   if (options.policy == Policy::legacy) return;
   if (algorithm == Algorithm::rsa_sha1) {
-    throw std::runtime_error("RFC 8301 §3.1: signers MUST use rsa-sha256, not rsa-sha1 (the legacy policy allows it, for test corpora)");
+    throw std::runtime_error("RFC 8301 §3.1: signers MUST use rsa-sha256, not rsa-sha1 (sign --legacy allows it, for test corpora)");
   }
   if (key.type() == KeyType::rsa && key.bits() < 1024) {
     throw std::runtime_error(fmt::format(
-        "RFC 8301 §3.2: signers MUST use RSA keys of at least 1024 bits, this one has {} (the legacy policy allows it, for test corpora)",
+        "RFC 8301 §3.2: signers MUST use RSA keys of at least 1024 bits, this one has {} (sign --legacy allows it, for test corpora)",
         key.bits()));
   }
 }
