@@ -246,7 +246,8 @@ TEST(SignVerify, AuidIsCheckedAsDkimQuotedPrintable) {
   o.auid = "j=3Doe=3Bx@mail=2Eexample.com";  // j=oe;x@mail.example.com
   const std::string field = sign_message(message, o, key);
   EXPECT_NE(field.find("i=j=3Doe=3Bx@mail=2Eexample.com;"), std::string::npos) << field;
-  const MessageResult r = verify_with(field + message, "k=ed25519; p=" + key.public_key_base64(), Policy::strict);
+  const std::string bytes = field + message;  // LIFETIME: the result's views point into it
+  const MessageResult r = verify_with(bytes, "k=ed25519; p=" + key.public_key_base64(), Policy::strict);
   ASSERT_EQ(r.signatures.size(), 1u);
   EXPECT_EQ(r.signatures[0].verdict, Verdict::pass) << reason_code(r.signatures[0].reason);
   EXPECT_EQ(r.signatures[0].auid, "j=3Doe=3Bx@mail=2Eexample.com");  // reported as written
