@@ -211,7 +211,9 @@ void load_deferred(InputMessage& item, const IngestOptions& options, ByteArena& 
   }
   std::string path = std::move(item.source);
   // One message: a Maildir file by definition, any other file by its first bytes when it was found.
-  set_message_file(item, std::move(path), read_file_into(path, item.deferred_size, options, arena), options);
+  // (Read before path is moved from: the order of a call's arguments is unspecified.)
+  FileBytes bytes = read_file_into(path, item.deferred_size, options, arena);
+  set_message_file(item, std::move(path), std::move(bytes), options);
 }
 
 std::unique_ptr<MessageSource> open_inputs(const std::vector<std::string>& paths,
