@@ -236,9 +236,13 @@ void ReportWriter::emit(const PipelineItem& item, std::string_view rendered) {
   write(rendered);
 }
 
+OutputError OutputError::from_errno() {
+  return OutputError(std::string("cannot write the report: ") + std::strerror(errno != 0 ? errno : EIO));
+}
+
 void ReportWriter::write(std::string_view bytes) {
   if (std::fwrite(bytes.data(), 1, bytes.size(), out_) != bytes.size()) {
-    throw OutputError(std::string("cannot write the report: ") + std::strerror(errno != 0 ? errno : EIO));
+    throw OutputError::from_errno();
   }
 }
 

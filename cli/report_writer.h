@@ -31,6 +31,8 @@ struct RunInfo {  // what the summary reports beyond the counts
 class OutputError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+  // "cannot write the report: <errno's text>" (EIO's when stdio left errno unset).
+  static OutputError from_errno();
 };
 
 class ReportWriter : public engine::ResultSink {

@@ -6,9 +6,7 @@
 #include <unistd.h>  // gethostname, isatty
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
 #include <thread>
 
@@ -230,7 +228,7 @@ int run_verify(const VerifyArgs& args) {
   info.key_stats_json = fmt::format("\"keys\":{{{}}}", fmt::to_string(json));
   info.key_stats_text = fmt::to_string(text);
   if (!(args.quiet && args.format == "text")) writer->write_summary(info);
-  if (std::fflush(stdout) != 0) throw OutputError(std::string("cannot write the report: ") + std::strerror(errno));
+  if (std::fflush(stdout) != 0) throw OutputError::from_errno();
   if (!snapshot_error.empty()) {
     fmt::print(stderr, "dkimscan: {}\n", snapshot_error);
     return kExitIoError;
