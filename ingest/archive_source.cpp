@@ -285,11 +285,20 @@ class ArchiveSource final : public MessageSource {
       return true;
     }
     if (entries_format_ != StdinFormat::message) {
-      if (depth_ + 1 < kMaxDepth && looks_packed(head)) {
+      if (looks_packed(head) && depth_ + 1 < kMaxDepth) {
         auto nested = std::make_unique<ArchiveSource>(source, options_, entries_format_, depth_ + 1);
         nested->open_reader(std::make_unique<PrefixedReader>(std::move(head), std::make_unique<EntryReader>(&entry_data_, &done_)));
         current_ = std::move(nested);
         return false;
+      }
+      if (looks_packed(head)) {
+        // Still compressed at the deepest level: libarchive hands a stream it cannot decompress
+        // (one cut or damaged within its first bytes) over as raw data, once per level. Read as
+        // a message it would be "not_a_message", which hides what the file is.
+        set_error(out, std::move(source), IngestError::unreadable,
+                  "compressed data that cannot be unpacked: damaged or cut at its start, or an archive nested"
+                  " inside more than one other");
+        return true;
       }
       if (looks_like_mbox(head)) {
         current_ = open_mbox_stream(std::move(source), std::move(head), std::make_unique<EntryReader>(&entry_data_, &done_), options_);

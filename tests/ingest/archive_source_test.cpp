@@ -217,6 +217,27 @@ TEST(ArchiveSource, GarbageWithGzipMagicIsAnErrorItem) {
   EXPECT_EQ(items[0].error_detail, "gzip decompression failed");
 }
 
+// A gzip stream cut within its first bytes is handed over by libarchive as raw data, and so is an
+// archive inside two others (one nesting more than is read): both are compressed data that cannot
+// be unpacked, not "not_a_message". (Compression on compression is no nesting: libarchive stacks
+// the filters, so m.eml.gz.gz.gz reads as m.eml.)
+TEST(ArchiveSource, CompressedDataThatCannotBeUnpackedIsUnreadable) {
+  TempDir dir;
+  dir.write("m.eml", kA);
+  ASSERT_TRUE(shell("cd " + dir.path() + " && gzip -c m.eml | head -c 10 > cut.gz && tar -czf inner.tgz m.eml &&" +
+                    " zip -q mid.zip inner.tgz && tar -cf outer.tar mid.zip && gzip -c m.eml | gzip | gzip > three.gz"));
+  for (const char* name : {"cut.gz", "outer.tar"}) {
+    auto items = read_all({dir / name});
+    ASSERT_EQ(items.size(), 1u) << name;
+    EXPECT_EQ(items[0].error, IngestError::unreadable) << name;
+    EXPECT_NE(items[0].error_detail.find("cannot be unpacked"), std::string::npos) << items[0].error_detail;
+  }
+  EXPECT_EQ(read_all({dir / "outer.tar"})[0].source, dir / "outer.tar!mid.zip!inner.tgz");
+  auto stacked = read_all({dir / "three.gz"});
+  ASSERT_EQ(stacked.size(), 1u);
+  EXPECT_EQ(stacked[0].bytes, kA);
+}
+
 TEST(ArchiveSource, LargeFileThatCannotBeBufferedIsStreamed) {
   TempDir dir;
   const std::string path = dir.write("big.mbox", mbox_of({kA, kB, kC}));
