@@ -15,13 +15,12 @@ namespace {
 
 constexpr int kMaxChain = 8;  // CNAME links followed; more is a loop or an attack
 
+char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
 bool same_name(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
+    if (lower(a[i]) != lower(b[i])) return false;
   }
   return true;
 }
@@ -73,6 +72,8 @@ bool follow_cnames(ns_msg& msg, std::vector<std::string>& names, TxtAnswer& out)
         return false;
       }
       take_min(out.ttl, ns_rr_ttl(rr));
+      take_min(out.cname_ttl, ns_rr_ttl(rr));
+      ++out.cname_links;
       names.emplace_back(target);
       grew = true;
       break;
@@ -101,8 +102,17 @@ bool parse_records(ns_msg& msg, TxtAnswer& out) {
     out.txt.push_back(std::move(value));
     take_min(out.ttl, ns_rr_ttl(rr));
   }
-  if (out.txt.empty()) out.ttl.reset();  // a CNAME alone is no answer: NODATA
   read_soa_minimum(msg, out);
+  if (out.txt.empty()) {
+    out.ttl.reset();  // no key here
+    // An SOA says the chain's last name has no TXT record (NODATA, RFC 2308 §2.2); without one the
+    // server did not speak for that name, which is what an authoritative server does for a CNAME
+    // into a zone it does not serve.
+    if (names.size() > 1 && out.rcode == ns_r_noerror && !out.negative_ttl) {
+      out.unanswered_target = names.back();
+      for (char& c : out.unanswered_target) c = lower(c);
+    }
+  }
   return true;
 }
 

@@ -2,7 +2,9 @@
 // The c-ares channel owner thread: drain the queue (at most max_in_flight queries at c-ares), poll
 // the channel's sockets and an eventfd, let c-ares process them, then map each finished query to a
 // DnsAnswer (RFC 6376 §6.1.2) outside the c-ares callback. Socket functions record which server a
-// socket talks to, so that an answer names its server (c-ares 1.18 does not say).
+// socket talks to, so that an answer names its server (c-ares 1.18 does not say). An answer that
+// stops at a CNAME (an authoritative server's answer for a name delegated into another zone) is
+// followed with a query for the target, as a recursive resolver would have done.
 #include "cache/dns_resolver.h"
 
 #include <ares.h>
@@ -25,6 +27,7 @@ namespace {
 struct Query;
 
 constexpr int kUdpReceiveBuffer = 4 << 20;
+constexpr int kMaxCnameLinks = 8;  // across the queries of one lookup; more is a loop
 
 struct Finished {
   Query* query;
@@ -41,6 +44,7 @@ struct DnsResolver::Channel {
   std::unordered_map<int, std::string> peers;  // socket → "HOST:PORT" it is connected to
   int last_read = -1;                          // the socket c-ares read from last
   std::deque<Request> pending;                 // waiting for a free in-flight slot
+  std::deque<Query*> chasing;                  // CNAME targets to ask for: sent before pending
   std::vector<Finished> finished;              // filled by the c-ares callback
   int in_flight = 0;
   int max_in_flight = 256;
@@ -49,9 +53,11 @@ struct DnsResolver::Channel {
 namespace {
 
 struct Query {
-  std::string name;
+  std::string name;  // what is asked now: the lookup's name, or a CNAME target on the way from it
   DnsCallback done;
   DnsResolver::Channel* channel;
+  int cname_links = 0;  // followed so far, in earlier answers
+  std::optional<std::uint32_t> cname_ttl;  // the smallest TTL of those links
 };
 
 std::string format_peer(const sockaddr* addr) {
@@ -148,38 +154,37 @@ DnsAnswer failure(engine::Reason reason, DnsOutcome outcome, std::string detail)
 }
 
 // A NOERROR answer: TXT records, or NODATA when there are none (RFC 6376 §6.1.2 step 2).
-DnsAnswer answer_from_message(const std::vector<std::uint8_t>& message, int status) {
-  TxtAnswer parsed;
-  const bool ok = !message.empty() && parse_txt_answer(message, parsed);
-  if (!ok && status == ARES_SUCCESS) {
+// parsed is null when the server's message is missing or malformed.
+DnsAnswer answer_from_message(const TxtAnswer* parsed, int status) {
+  if (parsed == nullptr && status == ARES_SUCCESS) {
     return failure(engine::Reason::key_dns_servfail, DnsOutcome::network, "malformed DNS answer");
   }
   if (status == ARES_ENOTFOUND) {
     DnsAnswer answer = failure(engine::Reason::key_not_found, DnsOutcome::nxdomain, "NXDOMAIN");
-    answer.ttl = parsed.negative_ttl;  // RFC 2308 §5
+    if (parsed != nullptr) answer.ttl = parsed->negative_ttl;  // RFC 2308 §5
     return answer;
   }
-  if (parsed.txt.empty()) {
+  if (parsed == nullptr || parsed->txt.empty()) {
     DnsAnswer answer =
         failure(engine::Reason::key_not_found, DnsOutcome::nodata, "NODATA (no TXT record)");
-    answer.ttl = parsed.negative_ttl;  // RFC 2308 §5
+    if (parsed != nullptr) answer.ttl = parsed->negative_ttl;  // RFC 2308 §5
     return answer;
   }
   DnsAnswer answer;
-  answer.txt = std::move(parsed.txt);
-  answer.ttl = parsed.ttl;
+  answer.txt = parsed->txt;
+  answer.ttl = parsed->ttl;
   return answer;
 }
 
 // RFC 6376 §6.1.2: no key (NXDOMAIN, NODATA) is a permerror; a server or network failure that
 // may pass is a temperror (key_dns_servfail / key_dns_timeout).
-DnsAnswer map_status(int status, int timeouts, const std::vector<std::uint8_t>& message) {
+DnsAnswer map_status(int status, int timeouts, const TxtAnswer* parsed) {
   using engine::Reason;
   switch (status) {
     case ARES_SUCCESS:
     case ARES_ENODATA:
     case ARES_ENOTFOUND:
-      return answer_from_message(message, status);
+      return answer_from_message(parsed, status);
     case ARES_ESERVFAIL:
       return failure(Reason::key_dns_servfail, DnsOutcome::servfail, "SERVFAIL");
     case ARES_EREFUSED:
@@ -200,6 +205,13 @@ DnsAnswer map_status(int status, int timeouts, const std::vector<std::uint8_t>& 
 }
 
 void start_pending(DnsResolver::Channel& channel, std::atomic<std::uint64_t>& sent) {
+  while (channel.in_flight < channel.max_in_flight && !channel.chasing.empty()) {
+    Query* query = channel.chasing.front();
+    channel.chasing.pop_front();
+    ++channel.in_flight;
+    sent.fetch_add(1, std::memory_order_relaxed);
+    ares_query(channel.ares, query->name.c_str(), ns_c_in, ns_t_txt, on_answer, query);
+  }
   while (channel.in_flight < channel.max_in_flight && !channel.pending.empty()) {
     DnsResolver::Request& next = channel.pending.front();
     auto* query = new Query{std::move(next.name), std::move(next.done), &channel};
@@ -215,6 +227,16 @@ void start_pending(DnsResolver::Channel& channel, std::atomic<std::uint64_t>& se
 
 namespace {
 
+void take_min(std::optional<std::uint32_t>& into, std::optional<std::uint32_t> value) noexcept {
+  if (value) into = into ? std::min(*into, *value) : *value;
+}
+
+// What the server's message says, when there is one to read.
+const TxtAnswer* parse_message(const Finished& done, TxtAnswer& parsed) {
+  const bool readable = done.status == ARES_SUCCESS || done.status == ARES_ENODATA || done.status == ARES_ENOTFOUND;
+  return readable && !done.message.empty() && parse_txt_answer(done.message, parsed) ? &parsed : nullptr;
+}
+
 // Frees the in-flight slots and sends the next queries first, then runs the callbacks: their work
 // (parsing keys, waking waiters) overlaps the next round trip instead of delaying it.
 void deliver_finished(DnsResolver::Channel& channel, std::atomic<std::uint64_t>& sent) {
@@ -222,9 +244,30 @@ void deliver_finished(DnsResolver::Channel& channel, std::atomic<std::uint64_t>&
   finished.swap(channel.finished);
   channel.in_flight -= static_cast<int>(finished.size());
   start_pending(channel, sent);
+  bool chased = false;
   for (Finished& done : finished) {
     std::unique_ptr<Query> query(done.query);
-    DnsAnswer answer = map_status(done.status, done.timeouts, done.message);
+    TxtAnswer parsed;
+    const TxtAnswer* message = parse_message(done, parsed);
+    DnsAnswer answer;
+    if (message != nullptr && !message->unanswered_target.empty()) {
+      // The answer stops at a CNAME: ask for its target, up to kMaxCnameLinks in all.
+      query->cname_links += message->cname_links;
+      take_min(query->cname_ttl, message->cname_ttl);
+      if (query->cname_links <= kMaxCnameLinks) {
+        query->name = message->unanswered_target;
+        channel.chasing.push_back(query.release());
+        chased = true;
+        continue;
+      }
+      answer = failure(engine::Reason::key_not_found, DnsOutcome::nodata,
+                       "CNAME chain longer than " + std::to_string(kMaxCnameLinks) + " links (a loop?)");
+    } else {
+      answer = map_status(done.status, done.timeouts, message);
+      // After a CNAME, a failure says where it happened.
+      if (query->cname_links > 0 && answer.lookup != engine::Reason::ok) answer.detail += " at CNAME target " + query->name;
+    }
+    if (answer.ttl) take_min(answer.ttl, query->cname_ttl);  // a key holds no longer than the links to it
     answer.queried = unix_now();
     answer.server = std::move(done.server);
     try {
@@ -232,6 +275,7 @@ void deliver_finished(DnsResolver::Channel& channel, std::atomic<std::uint64_t>&
     } catch (...) {  // a callback must not throw; nothing sensible to do on this thread
     }
   }
+  if (chased) start_pending(channel, sent);
 }
 
 // One round of waiting: the channel's sockets and the wake-up eventfd, at most until the next
@@ -375,6 +419,11 @@ void DnsResolver::run() noexcept {
     request.done(failure(engine::Reason::key_dns_servfail, DnsOutcome::network, "resolver stopped"));
   }
   channel.pending.clear();
+  for (Query* query : channel.chasing) {
+    std::unique_ptr<Query> owned(query);
+    owned->done(failure(engine::Reason::key_dns_servfail, DnsOutcome::network, "resolver stopped"));
+  }
+  channel.chasing.clear();
   ares_cancel(channel.ares);
   deliver_finished(channel, sent_);
 }

@@ -58,6 +58,9 @@ class KeyStack : public KeyService {
   KeyStats stats() const override {
     KeyStats total;
     if (cache_) total += cache_->stats();  // counts the lookups that reached the cache
+    // The cache counts the names it asked for; the resolver also asks for the CNAME targets that
+    // answers left out.
+    if (resolver_) total.queries_sent = resolver_->queries_sent();
     total.file_answers = top_->file_answers();
     total.lookups += total.file_answers;
     return total;

@@ -97,6 +97,74 @@ TEST(DnsResolver, NodataIsKeyNotFoundAndWithoutSoaHasNoTtl) {
   EXPECT_EQ(bare.ttl, std::nullopt);
 }
 
+// A key delegated to another zone by CNAME (a mail provider's selector) through an authoritative
+// server, which answers with the CNAME alone: the resolver asks for the target itself.
+Reply cname_only(std::string target, std::uint32_t ttl = 300) {
+  Reply reply = of_kind(Reply::Kind::nodata);
+  reply.with_soa = false;
+  reply.cnames = {std::move(target)};
+  reply.ttl = ttl;
+  return reply;
+}
+
+TEST(DnsResolver, ACnameIntoAnotherZoneIsFollowedToItsKey) {
+  DnsResponder responder([](const std::string& name) {
+    if (name == "s._domainkey.a.test") return cname_only("s.keys.b.test", 60);
+    if (name == "s.keys.b.test") return txt({{"v=DKIM1; p=key"}}, 3600);
+    return of_kind(Reply::Kind::nxdomain);
+  });
+  DnsResolver resolver(options_for(responder));
+  const DnsAnswer answer = resolve_now(resolver, "s._domainkey.a.test");
+  EXPECT_EQ(answer.lookup, Reason::ok) << answer.detail;
+  EXPECT_EQ(answer.txt, std::vector<std::string>{"v=DKIM1; p=key"});
+  EXPECT_EQ(answer.ttl, 60u);  // no longer than the CNAME that leads to the key
+  EXPECT_EQ(responder.queries_for("s._domainkey.a.test"), 1u);
+  EXPECT_EQ(responder.queries_for("s.keys.b.test"), 1u);
+  EXPECT_EQ(resolver.queries_sent(), 2u);
+}
+
+TEST(DnsResolver, AChainTheServerFinishesCostsOneQuery) {
+  DnsResponder responder([](const std::string&) {
+    Reply reply = txt({{"v=DKIM1; p=key"}}, 300);
+    reply.cnames = {"s.keys.b.test"};
+    return reply;
+  });
+  DnsResolver resolver(options_for(responder));
+  const DnsAnswer answer = resolve_now(resolver, "s._domainkey.a.test");
+  EXPECT_EQ(answer.lookup, Reason::ok);
+  EXPECT_EQ(responder.queries(), 1u);
+}
+
+TEST(DnsResolver, AFailureAtACnameTargetSaysWhere) {
+  DnsResponder responder([](const std::string& name) {
+    if (name == "gone._domainkey.a.test") return cname_only("gone.keys.b.test");
+    if (name == "down._domainkey.a.test") return cname_only("down.keys.b.test");
+    if (name == "down.keys.b.test") return of_kind(Reply::Kind::servfail);
+    return of_kind(Reply::Kind::nxdomain);
+  });
+  DnsResolver resolver(options_for(responder));
+  const DnsAnswer gone = resolve_now(resolver, "gone._domainkey.a.test");
+  EXPECT_EQ(gone.lookup, Reason::key_not_found);
+  EXPECT_EQ(gone.outcome, DnsOutcome::nxdomain);
+  EXPECT_EQ(gone.detail, "NXDOMAIN at CNAME target gone.keys.b.test");
+  EXPECT_EQ(gone.ttl, 120u);  // the target's negative TTL, below the CNAME's 300
+  const DnsAnswer down = resolve_now(resolver, "down._domainkey.a.test");
+  EXPECT_EQ(down.lookup, Reason::key_dns_servfail);
+  EXPECT_EQ(down.detail, "SERVFAIL at CNAME target down.keys.b.test");
+}
+
+TEST(DnsResolver, ACnameLoopEndsAfterEightLinks) {
+  DnsResponder responder([](const std::string& name) {
+    return cname_only(name == "s._domainkey.a.test" ? "s.keys.b.test" : "s._domainkey.a.test");
+  });
+  DnsResolver resolver(options_for(responder));
+  const DnsAnswer answer = resolve_now(resolver, "s._domainkey.a.test");
+  EXPECT_EQ(answer.lookup, Reason::key_not_found);
+  EXPECT_EQ(answer.outcome, DnsOutcome::nodata);
+  EXPECT_EQ(answer.detail, "CNAME chain longer than 8 links (a loop?)");
+  EXPECT_EQ(responder.queries(), 9u);  // the name, then one query per link
+}
+
 TEST(DnsResolver, ServfailAndRefusedAreTemporary) {
   DnsResponder responder([](const std::string& name) {
     return of_kind(name.starts_with("sf.") ? Reply::Kind::servfail : Reply::Kind::refused);

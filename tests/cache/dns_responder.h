@@ -2,7 +2,8 @@
 // A fault-injecting DNS server on 127.0.0.1 for the cache tests and the DNS benchmark (header-only
 // so bench/ can use it): UDP and TCP on one port, answers chosen per name by a handler (TXT records
 // with any string split, NXDOMAIN/NODATA with an SOA, SERVFAIL, REFUSED, silence, garbage, TC on
-// UDP), each optionally delayed without blocking other answers. Counts what it was asked.
+// UDP, any of them behind a CNAME chain), each optionally delayed without blocking other answers.
+// Counts what it was asked.
 #pragma once
 
 #include <arpa/inet.h>
@@ -38,6 +39,11 @@ struct Reply {
   std::uint32_t soa_minimum = 120;  // RFC 2308 §5: negative TTL = min(soa_ttl, soa_minimum)
   bool truncate_udp = false;        // UDP gets TC=1 and no records; TCP gets the full answer
   std::chrono::milliseconds delay{0};
+  // CNAME records first: the question name → cnames[0] → cnames[1] ...; the TXT records (or the
+  // NODATA/NXDOMAIN) are then those of the last name, as a server that knows the whole chain
+  // answers. A server answering a CNAME into a zone it does not serve sends kind nodata with
+  // with_soa false.
+  std::vector<std::string> cnames;
 };
 
 using Bytes = std::vector<std::uint8_t>;
@@ -93,8 +99,9 @@ inline bool parse_question(const Bytes& query, std::string& name, std::size_t& e
   return true;
 }
 
-inline void put_txt_rr(Bytes& out, const std::vector<std::string>& strings, std::uint32_t ttl) {
-  put16(out, 0xC00C);  // the question name
+// owner: the record's name as wire bytes (a compression pointer, or a name written out).
+inline void put_txt_rr(Bytes& out, const Bytes& owner, const std::vector<std::string>& strings, std::uint32_t ttl) {
+  out.insert(out.end(), owner.begin(), owner.end());
   put16(out, 16);
   put16(out, 1);
   put32(out, ttl);
@@ -105,6 +112,33 @@ inline void put_txt_rr(Bytes& out, const std::vector<std::string>& strings, std:
     out.push_back(static_cast<std::uint8_t>(s.size()));
     out.insert(out.end(), s.begin(), s.end());
   }
+}
+
+inline const Bytes& question_owner() {
+  static const Bytes pointer{0xC0, 0x0C};  // the question name
+  return pointer;
+}
+
+inline Bytes name_bytes(const std::string& name) {
+  Bytes out;
+  put_name(out, name);
+  return out;
+}
+
+// The CNAME chain of reply, from the question name; returns the owner of the records after it.
+inline Bytes put_cname_chain(Bytes& out, const Reply& reply) {
+  Bytes owner = question_owner();
+  for (const std::string& target : reply.cnames) {
+    out.insert(out.end(), owner.begin(), owner.end());
+    put16(out, 5);
+    put16(out, 1);
+    put32(out, reply.ttl);
+    const Bytes rdata = name_bytes(target);
+    put16(out, static_cast<std::uint16_t>(rdata.size()));
+    out.insert(out.end(), rdata.begin(), rdata.end());
+    owner = rdata;
+  }
+  return owner;
 }
 
 inline void put_soa_rr(Bytes& out, const Reply& reply) {
@@ -134,23 +168,26 @@ inline Bytes build_response(const Bytes& query, const Reply& reply, bool tcp) {
   const bool truncated = reply.truncate_udp && !tcp;
   const bool answers = (reply.kind == Reply::Kind::txt || reply.kind == Reply::Kind::bad_rdata) && !truncated;
   const bool soa = (reply.kind == Reply::Kind::nxdomain || reply.kind == Reply::Kind::nodata) && reply.with_soa;
+  const std::size_t cnames = truncated ? 0 : reply.cnames.size();
+  const std::size_t records = answers ? (reply.kind == Reply::Kind::bad_rdata ? 1 : reply.records.size()) : 0;
   Bytes out(query.begin(), query.begin() + 2);  // id
   const std::uint16_t rd = query[2] & 0x01;
   put16(out, static_cast<std::uint16_t>(0x8400 | (truncated ? 0x0200 : 0) | (rd << 8) | 0x0080 | rcode));
   put16(out, 1);
-  put16(out, static_cast<std::uint16_t>(answers ? (reply.kind == Reply::Kind::bad_rdata ? 1 : reply.records.size()) : 0));
+  put16(out, static_cast<std::uint16_t>(cnames + records));
   put16(out, soa ? 1 : 0);
   put16(out, 0);
   out.insert(out.end(), query.begin() + 12, query.begin() + static_cast<long>(question_end));
+  const Bytes owner = cnames > 0 ? put_cname_chain(out, reply) : question_owner();
   if (answers && reply.kind == Reply::Kind::bad_rdata) {
-    put16(out, 0xC00C);
+    out.insert(out.end(), owner.begin(), owner.end());
     put16(out, 16);
     put16(out, 1);
     put32(out, reply.ttl);
     put16(out, 3);
     out.insert(out.end(), {9, 'a', 'b'});  // a string that claims 9 bytes and has 2
   } else if (answers) {
-    for (const auto& record : reply.records) put_txt_rr(out, record, reply.ttl);
+    for (const auto& record : reply.records) put_txt_rr(out, owner, record, reply.ttl);
   }
   if (soa) put_soa_rr(out, reply);
   return out;

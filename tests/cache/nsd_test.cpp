@@ -60,8 +60,10 @@ std::string txt_rdata(std::string_view value, std::size_t chunk) {
 // nsd serving one zone per key domain (the part after "._domainkey.") on 127.0.0.1:port.
 class NsdServer {
  public:
-  // names: key name → TXT values (record lines of a key file).
-  explicit NsdServer(const std::map<std::string, std::vector<std::string>>& names) {
+  // names: key name → TXT values (record lines of a key file). extra: zone → more lines for it
+  // (the zone is served even when no key name is in it).
+  explicit NsdServer(const std::map<std::string, std::vector<std::string>>& names,
+                     const std::map<std::string, std::string>& extra = {}) {
     static int counter = 0;
     dir_ = fs::temp_directory_path() / ("dkimscan-nsd-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     fs::create_directories(dir_);
@@ -70,9 +72,7 @@ class NsdServer {
       port_ = probe.port();  // free for UDP and TCP a moment ago; the responder closes it now
     }
     std::map<std::string, std::string> zones;  // domain → zone text
-    for (const auto& [name, values] : names) {
-      const std::size_t at = name.find("._domainkey.");
-      const std::string domain = name.substr(at + 12);
+    const auto zone_of = [&zones](const std::string& domain) -> std::string& {
       std::string& zone = zones[domain];
       if (zone.empty()) {
         zone = "$ORIGIN " + domain + ".\n$TTL 300\n"
@@ -80,6 +80,13 @@ class NsdServer {
                "@ IN NS ns.test.example.\n"
                "nodata._domainkey IN A 127.0.0.1\n";
       }
+      return zone;
+    };
+    for (const auto& [domain, lines] : extra) zone_of(domain) += lines;
+    for (const auto& [name, values] : names) {
+      const std::size_t at = name.find("._domainkey.");
+      const std::string domain = name.substr(at + 12);
+      std::string& zone = zone_of(domain);
       const std::string owner = name.substr(0, at) + "._domainkey";
       // One record is split into 7-byte strings; the others at the 255-byte limit (RFC 1035 §3.3).
       for (const std::string& value : values) {
@@ -285,6 +292,30 @@ TEST(Nsd, SplitStringsSeveralRecordsNxdomainNodataAndOneQueryPerName) {
   EXPECT_EQ(stats.answers, 3u);
   EXPECT_EQ(stats.nxdomain, 1u);
   EXPECT_EQ(stats.nodata, 1u);
+}
+
+// Selectors delegated by CNAME to a mail provider's zone, as providers ask their customers to
+// publish. nsd follows a chain into another zone it serves and answers it whole (one query), and
+// answers a CNAME into a zone it does not serve with the CNAME alone (RFC 1034 §4.3.2); the
+// resolver then asks for the target (RFC 1034 §5.3.3), which this server refuses to answer: a
+// temporary failure that says where, not a permanent "no key".
+TEST(Nsd, KeysDelegatedByCnameAreFollowed) {
+  const std::string ed = "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+  NsdServer nsd({}, {{"customer.example", "s1._domainkey IN CNAME s1.keys.provider.example.\n"
+                                          "gone._domainkey IN CNAME gone.keys.provider.example.\n"
+                                          "away._domainkey IN CNAME s1.keys.elsewhere.example.\n"},
+                     {"provider.example", "s1.keys IN TXT \"" + ed + "\"\n"}});
+  REQUIRE_NSD(nsd);
+  auto keys = make_key_provider(dns_options(nsd));
+  EXPECT_EQ(describe(*keys->lookup("s1._domainkey.customer.example")), "ok {ok 256 1 0}");
+  const engine::KeySetPtr gone = keys->lookup("gone._domainkey.customer.example");
+  EXPECT_EQ(describe(*gone), "key_not_found");
+  EXPECT_EQ(gone->detail, "NXDOMAIN");
+  const engine::KeySetPtr away = keys->lookup("away._domainkey.customer.example");
+  EXPECT_EQ(describe(*away), "key_dns_servfail");
+  EXPECT_EQ(away->detail, "REFUSED at CNAME target s1.keys.elsewhere.example");
+  keys->finish();
+  EXPECT_EQ(keys->stats().queries_sent, 4u);  // one per name, and one for the target nsd left out
 }
 
 }  // namespace
