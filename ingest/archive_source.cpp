@@ -186,9 +186,13 @@ void set_error(InputMessage& out, std::string source, IngestError error, std::st
   out.error_detail = std::move(detail);
 }
 
+// What an ArchiveSource opens: archives (tar, zip) and compressed files, or compressed data only.
+enum class Formats : std::uint8_t { archives, compressed_only };
+
 class ArchiveSource final : public MessageSource {
  public:
-  ArchiveSource(std::string name, const IngestOptions& options, StdinFormat entries, int depth)
+  ArchiveSource(std::string name, const IngestOptions& options, StdinFormat entries, int depth,
+                Formats formats = Formats::archives)
       : name_(std::move(name)), options_(options), entries_format_(entries), depth_(depth),
         a_(la().read_new()) {
     // RFC-free zone: these are the containers mail archives come in (README.md, "Input formats").
@@ -197,8 +201,10 @@ class ArchiveSource final : public MessageSource {
     la().read_support_filter_xz(a_);
     la().read_support_filter_lzma(a_);
     la().read_support_filter_zstd(a_);
-    la().read_support_format_tar(a_);
-    la().read_support_format_zip(a_);
+    if (formats == Formats::archives) {
+      la().read_support_format_tar(a_);
+      la().read_support_format_zip(a_);
+    }
     la().read_support_format_empty(a_);
     la().read_support_format_raw(a_);
   }
@@ -284,22 +290,23 @@ class ArchiveSource final : public MessageSource {
       set_error(out, std::move(source), IngestError::empty, "zero bytes");
       return true;
     }
-    if (entries_format_ != StdinFormat::message) {
-      if (looks_packed(head) && depth_ + 1 < kMaxDepth) {
-        auto nested = std::make_unique<ArchiveSource>(source, options_, entries_format_, depth_ + 1);
-        nested->open_reader(std::make_unique<PrefixedReader>(std::move(head), std::make_unique<EntryReader>(&entry_data_, &done_)));
-        current_ = std::move(nested);
-        return false;
-      }
-      if (looks_packed(head)) {
-        // Still compressed at the deepest level: libarchive hands a stream it cannot decompress
-        // (one cut or damaged within its first bytes) over as raw data, once per level. Read as
-        // a message it would be "not_a_message", which hides what the file is.
-        set_error(out, std::move(source), IngestError::unreadable,
-                  "compressed data that cannot be unpacked: damaged or cut at its start, or an archive nested"
-                  " inside more than one other");
-        return true;
-      }
+    const bool one_message = entries_format_ == StdinFormat::message;
+    if (!one_message && looks_packed(head) && depth_ + 1 < kMaxDepth) {
+      auto nested = std::make_unique<ArchiveSource>(source, options_, entries_format_, depth_ + 1);
+      nested->open_reader(std::make_unique<PrefixedReader>(std::move(head), std::make_unique<EntryReader>(&entry_data_, &done_)));
+      current_ = std::move(nested);
+      return false;
+    }
+    if (looks_compressed(head) || (!one_message && looks_packed(head))) {
+      // Still compressed at the deepest level: libarchive hands a stream it cannot decompress
+      // (one cut or damaged within its first bytes) over as raw data, once per level. Read as
+      // a message it would be "not_a_message", which hides what the file is.
+      set_error(out, std::move(source), IngestError::unreadable,
+                "compressed data that cannot be unpacked: damaged or cut at its start, or an archive nested"
+                " inside more than one other");
+      return true;
+    }
+    if (!one_message) {
       if (looks_like_mbox(head)) {
         current_ = open_mbox_stream(std::move(source), std::move(head), std::make_unique<EntryReader>(&entry_data_, &done_), options_);
         return false;
@@ -369,20 +376,39 @@ class UnreadableSource final : public MessageSource {
 // An ArchiveSource, or an UnreadableSource saying why libarchive is missing.
 template <class Open>
 std::unique_ptr<MessageSource> open_archive(std::string name, const IngestOptions& options, StdinFormat entries,
-                                            Open&& open) {
+                                            Open&& open, Formats formats = Formats::archives) {
   std::string why;
   if (load_libarchive(why) == nullptr) return std::make_unique<UnreadableSource>(std::move(name), std::move(why));
-  auto source = std::make_unique<ArchiveSource>(std::move(name), options, entries, 0);
+  auto source = std::make_unique<ArchiveSource>(std::move(name), options, entries, 0, formats);
   open(*source);
   return source;
 }
 
+// bzip2: "BZh", the block size '1'-'9', then the magic of the first block (pi) or, for an empty
+// stream, of the end (sqrt(pi)). The whole of it, because "BZh" alone can start a header field.
+bool looks_bzip2(std::string_view b) noexcept {
+  if (b.size() < 10 || !b.starts_with("BZh") || b[3] < '1' || b[3] > '9') return false;
+  const std::string_view magic = b.substr(4, 6);
+  return magic == "\x31\x41\x59\x26\x53\x59" || magic == "\x17\x72\x45\x38\x50\x90";
+}
+
 }  // namespace
 
+bool looks_compressed(std::string_view b) noexcept {
+  return b.starts_with("\x1f\x8b") || looks_bzip2(b) || b.starts_with(std::string_view("\xfd" "7zXZ\0", 6)) ||
+         b.starts_with("\x28\xb5\x2f\xfd");
+}
+
 bool looks_packed(std::string_view b) noexcept {
-  return b.starts_with("\x1f\x8b") || b.starts_with("BZh") || b.starts_with(std::string_view("\xfd" "7zXZ\0", 6)) ||
-         b.starts_with("\x28\xb5\x2f\xfd") || b.starts_with("PK\x03\x04") || b.starts_with("PK\x05\x06") ||
+  return looks_compressed(b) || b.starts_with("PK\x03\x04") || b.starts_with("PK\x05\x06") ||
          (b.size() >= 262 && b.substr(257, 5) == "ustar");
+}
+
+void unpack_message(std::string name, FileBytes bytes, const IngestOptions& options, InputMessage& out) {
+  const auto source = open_archive(
+      name, options, StdinFormat::message, [&bytes](ArchiveSource& s) { s.open_memory(std::move(bytes)); },
+      Formats::compressed_only);
+  if (!source->next(out)) set_error(out, std::move(name), IngestError::empty, "zero bytes once unpacked");
 }
 
 std::unique_ptr<MessageSource> open_archive_memory(std::string name, FileBytes bytes, const IngestOptions& options) {

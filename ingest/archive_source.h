@@ -17,6 +17,14 @@ namespace dkimscan::ingest {
 
 // True when bytes start with the magic of gzip, bzip2, xz, zstd, zip or (at offset 257) tar.
 bool looks_packed(std::string_view bytes) noexcept;
+// True when bytes start with the magic of a compression alone: gzip, bzip2, xz or zstd.
+bool looks_compressed(std::string_view bytes) noexcept;
+
+// One message stored compressed, as dovecot's zlib plugin stores Maildir files (gzip, bzip2, xz or
+// zstd): fills out with the message unpacked (at most max_message_bytes), source name, or with
+// the error item that says why not. What the stream unpacks to is one message whatever it looks
+// like (a Maildir file is one message by definition), so a .tar.gz here is not opened as a tar.
+void unpack_message(std::string name, FileBytes bytes, const IngestOptions& options, InputMessage& out);
 
 // name is the path; an entry's source is "name!entry/path" ("name" for a single compressed file),
 // then "#N" for the N-th message of an mbox. entries says what an entry holds (StdinFormat's

@@ -10,6 +10,7 @@
 #include <unistd.h>  // STDIN_FILENO
 
 #include "ingest/archive_source.h"
+#include "ingest/dovecot_lz4.h"
 #include "ingest/file_bytes.h"
 #include "ingest/file_reader.h"
 #include "ingest/mbox_chunks.h"
@@ -40,7 +41,28 @@ void set_single_message(InputMessage& out, std::string source, FileBytes&& bytes
   out.error = check_message(out.bytes, options.max_header_line, out.error_detail);
 }
 
-// A file known to hold one message, as read: the message, or the error item that says why not.
+// A message dovecot stored in its own lz4 container, unpacked.
+void set_dovecot_lz4_message(InputMessage& out, std::string path, std::string_view packed, const IngestOptions& options) {
+  auto unpacked = std::make_shared<std::string>();
+  std::string why;
+  const IngestError error = unpack_dovecot_lz4(packed, options.max_message_bytes, *unpacked, why);
+  if (error != IngestError::none) {
+    set_error_item(out, std::move(path), error, std::move(why));
+    return;
+  }
+  if (unpacked->empty()) {
+    set_error_item(out, std::move(path), IngestError::empty, "zero bytes once unpacked");
+    return;
+  }
+  FileBytes message;
+  message.kind = FileBytes::Kind::bytes;
+  message.bytes = *unpacked;
+  message.storage = std::move(unpacked);
+  set_single_message(out, std::move(path), std::move(message), options);
+}
+
+// A file known to hold one message, as read: the message (unpacked, when it was stored compressed),
+// or the error item that says why not.
 void set_message_file(InputMessage& out, std::string path, FileBytes&& bytes, const IngestOptions& options) {
   switch (bytes.kind) {
     case FileBytes::Kind::error:
@@ -55,6 +77,16 @@ void set_message_file(InputMessage& out, std::string path, FileBytes&& bytes, co
   }
   if (bytes.bytes.empty()) {
     set_error_item(out, std::move(path), IngestError::empty, "zero bytes");
+    return;
+  }
+  // dovecot's zlib plugin stores Maildir files compressed (gzip, bzip2, xz, zstd, or lz4 in a
+  // container of its own); no message starts with these bytes.
+  if (looks_compressed(bytes.bytes)) {
+    unpack_message(std::move(path), std::move(bytes), options, out);
+    return;
+  }
+  if (looks_dovecot_lz4(bytes.bytes)) {
+    set_dovecot_lz4_message(out, std::move(path), bytes.bytes, options);
     return;
   }
   set_single_message(out, std::move(path), std::move(bytes), options);

@@ -12,10 +12,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "ingest/byte_arena.h"
 #include "ingest/byte_reader.h"
 #include "ingest/ingest_options.h"
 #include "ingest/input_message.h"
@@ -38,6 +40,24 @@ inline std::vector<InputMessage> read_all(const std::vector<std::string>& paths,
                                           const IngestOptions& options = {}) {
   auto source = open_inputs(paths, options);
   return drain(*source);
+}
+
+// The items of paths read the two ways the pipeline reads them: at once, as at -j1, and with
+// defer_reads, each deferred item then loaded as a worker at -jN loads it. The two must agree.
+struct ReadBothWays {
+  std::vector<InputMessage> immediate;
+  std::vector<InputMessage> deferred;
+  std::unique_ptr<ByteArena> arena = std::make_unique<ByteArena>();  // LIFETIME: deferred's bytes
+};
+
+inline ReadBothWays read_both_ways(const std::vector<std::string>& paths) {
+  ReadBothWays out;
+  out.immediate = read_all(paths);
+  IngestOptions options;
+  options.defer_reads = true;
+  out.deferred = read_all(paths, options);
+  for (InputMessage& item : out.deferred) load_deferred(item, options, *out.arena);
+  return out;
 }
 
 // Reads a string in pieces of a fixed size, as a decompressor hands on its output; optionally
