@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "engine/body_hash.h"
@@ -19,6 +20,7 @@ namespace dkimscan::engine {
 namespace {
 
 constexpr std::size_t kFoldWidth = 72;
+constexpr std::int64_t kLargestTime = 999'999'999'999;  // 12 digits (RFC 6376 §3.5 t=, x=)
 
 // A bare-LF message gets a bare-LF signature field, so the file stays consistent.
 std::string_view line_end_of(std::string_view message) noexcept {
@@ -35,42 +37,70 @@ std::size_t count_fields(const ParsedMessage& message, std::string_view name) no
 }
 
 // h=: each chosen name as often as it is present (so every instance is signed), plus once more
-// with oversigning, so that an added instance breaks the signature (§8.15).
-std::string signed_header_list(const ParsedMessage& message, const SignOptions& options) {
+// with oversigning, so that an added instance breaks the signature (§8.15). DKIM-Signature is
+// listed at most as often as it is present: a verifier picks instances from the bottom up in the
+// signed message (§5.4.2), where the next one up is the field being added, which its own hash
+// cannot cover, so listing it once more makes a signature that never passes.
+std::vector<std::string_view> signed_header_names(const ParsedMessage& message, const SignOptions& options) {
   const std::vector<std::string>& wanted = options.headers.empty() ? default_signed_headers() : options.headers;
-  std::string list;
-  bool has_from = false;
+  std::vector<std::string_view> names;
   for (const std::string& name : wanted) {
-    std::size_t present = count_fields(message, name);
+    const std::size_t present = count_fields(message, name);
     std::size_t listed = options.oversign ? present + 1 : present;
     if (options.headers.empty() && present == 0) continue;  // defaults: only what is there
     if (!options.headers.empty() && listed == 0) listed = 1;  // explicit: as asked
-    has_from = has_from || iequals(name, "from");
-    for (std::size_t i = 0; i < listed; ++i) {
-      if (!list.empty()) list += ':';
-      list += name;
-    }
+    if (iequals(name, "DKIM-Signature")) listed = present;
+    names.insert(names.end(), listed, name);
   }
-  // §5.4: From MUST be signed.
-  if (!has_from && options.headers.empty()) {
+  // §5.4: From MUST be signed (an explicit list without it is refused by check_sign_options).
+  if (options.headers.empty() && count_fields(message, "From") == 0) {
     throw std::runtime_error("the message has no From field, which RFC 6376 §5.4 requires to be signed");
   }
-  if (!has_from) throw std::runtime_error("the signed header list must include From");
-  return list;
+  return names;
+}
+
+// Adds the separator before the next piece of the field: a space, or a fold when the piece
+// would take the line past kFoldWidth. fold_only: no space (inside a tag value, where a space
+// may not go but a fold may).
+void break_before(std::string& field, std::size_t& line_length, std::size_t piece, std::string_view line_end,
+                  bool fold_only = false) {
+  if (line_length + piece + (fold_only ? 0 : 1) > kFoldWidth && line_length > 1) {
+    field += line_end;
+    field += '\t';
+    line_length = 1;
+  } else if (!fold_only && line_length > 0) {
+    field += ' ';
+    ++line_length;
+  }
 }
 
 // Appends tag to field, starting a new folded line when the current one would grow too long.
 void append_tag(std::string& field, std::size_t& line_length, std::string_view tag, std::string_view line_end) {
-  if (line_length + tag.size() + 1 > kFoldWidth) {
-    field += line_end;
-    field += '\t';
-    line_length = 1;
-  } else if (line_length > 0) {
-    field += ' ';
-    ++line_length;
-  }
+  break_before(field, line_length, tag.size(), line_end);
   field += tag;
   line_length += tag.size();
+}
+
+// h= with folds after its colons where the line would grow too long (sig-h-tag allows FWS around
+// each ':', RFC 6376 §3.5): with many or oversigned fields it is longer than the 998 bytes RFC 5322
+// §2.1.1 allows on a line, which a relaying MTA may break.
+void append_header_tag(std::string& field, std::size_t& line_length, const std::vector<std::string_view>& names,
+                       std::string_view line_end) {
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string piece = fmt::format("{}{}{}", i == 0 ? "h=" : "", names[i], i + 1 == names.size() ? ";" : ":");
+    break_before(field, line_length, piece.size(), line_end, /*fold_only=*/i > 0);
+    field += piece;
+    line_length += piece.size();
+  }
+}
+
+std::string join_names(const std::vector<std::string_view>& names) {
+  std::string list;
+  for (std::string_view name : names) {
+    if (!list.empty()) list += ':';
+    list += name;
+  }
+  return list;
 }
 
 }  // namespace
@@ -91,6 +121,19 @@ Algorithm signing_algorithm(const SignOptions& options, const PrivateKey& key) n
 void check_sign_options(const SignOptions& options, const PrivateKey& key) {
   const Algorithm algorithm = signing_algorithm(options, key);
   if (key_type_of(algorithm) != key.type()) throw std::runtime_error("the algorithm does not match the key type");
+  if (!options.headers.empty() &&
+      std::none_of(options.headers.begin(), options.headers.end(), [](const std::string& name) { return iequals(name, "From"); })) {
+    throw std::runtime_error("the signed header list must include From (RFC 6376 §5.4)");
+  }
+  // §3.5: t= and x= are 1*12DIGIT, and x= MUST be later than t=.
+  if (options.timestamp < 0 || options.timestamp > kLargestTime) {
+    throw std::runtime_error(fmt::format("t= {} is not 0 to 12 digits of unix seconds (RFC 6376 §3.5)", options.timestamp));
+  }
+  if (options.expire_after &&
+      (*options.expire_after == 0 || *options.expire_after > static_cast<std::uint64_t>(kLargestTime - options.timestamp))) {
+    throw std::runtime_error(fmt::format("x= t+{} is not later than t= and at most 12 digits (RFC 6376 §3.5)",
+                                         *options.expire_after));
+  }
   if (!is_valid_dns_name(options.domain)) {
     throw std::runtime_error("d= '" + options.domain + "' is not a domain name (RFC 6376 §3.5)");
   }
@@ -127,10 +170,18 @@ std::string sign_message(std::string_view bytes, const SignOptions& options, con
   if (message.defect() == MessageDefect::empty || message.defect() == MessageDefect::no_header_fields) {
     throw std::runtime_error("not a message: no header fields");
   }
+  // Text the header parser skips is in no signed field and not in the body: signed, it could be
+  // changed without breaking the signature, while a mail reader may show it as the body.
+  if (message.defect() == MessageDefect::header_line_without_colon) {
+    throw std::runtime_error("a header line is not a field (no colon), and would not be covered by the signature");
+  }
+  if (bytes.find('\n') == std::string_view::npos) {
+    throw std::runtime_error("no line ends (LF or CRLF): not a message as RFC 5322 writes one");
+  }
   check_sign_options(options, key);
   const Algorithm algorithm = signing_algorithm(options, key);
   const std::string_view line_end = line_end_of(bytes);
-  const std::string headers = signed_header_list(message, options);
+  const std::vector<std::string_view> header_names = signed_header_names(message, options);
 
   Digest digest;
   BodyHash body = compute_body_hash(message.body(), {options.body_canon, hash_of(algorithm), std::nullopt}, digest);
@@ -146,7 +197,7 @@ std::string sign_message(std::string_view bytes, const SignOptions& options, con
   if (options.expire_after) add(fmt::format("x={};", options.timestamp + static_cast<std::int64_t>(*options.expire_after)));
   if (options.auid) add(fmt::format("i={};", *options.auid));
   if (options.body_length) add(fmt::format("l={};", body.canonical_length));
-  add(fmt::format("h={};", headers));
+  append_header_tag(field, line_length, header_names, line_end);
   add(fmt::format("bh={};", base64_encode({body.digest.data(), body.size})));
   add("b=");
   const std::size_t b_offset = field.size();
@@ -154,7 +205,7 @@ std::string sign_message(std::string_view bytes, const SignOptions& options, con
 
   // The header hash over the selected fields and the draft field with an empty b= (§3.7).
   digest.begin(hash_of(algorithm));
-  select_signed_headers(message.fields(), headers, [&](const HeaderField* chosen) {
+  select_signed_headers(message.fields(), join_names(header_names), [&](const HeaderField* chosen) {
     if (chosen != nullptr) canon_header(options.header_canon, chosen->raw, digest);
   });
   canon_signature_header(options.header_canon, field, b_offset, b_offset, digest);

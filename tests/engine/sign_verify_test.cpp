@@ -5,6 +5,7 @@
 // the signer's refusals.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -192,6 +193,109 @@ TEST(SignVerify, SignerRefusesWhatCannotBeSigned) {
   o.algorithm.reset();
   o.domain = "exa mple.com";
   EXPECT_THROW(sign_message(kMessages[0].bytes, o, rsa), std::runtime_error);
+}
+
+// A header line without a colon is skipped by the parser, so neither a field nor the body covers
+// it, nor (for "  " instead of the empty line) the body after it: signed, that text could be
+// changed without breaking the signature while a mail reader shows it. A file without line ends
+// is one header line. Neither is signed.
+TEST(SignVerify, SignerRefusesTextItsSignatureWouldNotCover) {
+  const PrivateKey key = PrivateKey::generate(KeyType::ed25519, 0);
+  const auto refusal = [&](std::string_view message) {
+    try {
+      sign_message(message, example_options(), key);
+      return std::string();
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+  };
+  EXPECT_EQ(refusal("From: joe@example.com\r\nthis is not a header\r\nSubject: x\r\n\r\nbody\r\n"),
+            "a header line is not a field (no colon), and would not be covered by the signature");
+  EXPECT_EQ(refusal("From: joe@example.com\nSubject: x\n  \nbody\n"),
+            "a header line is not a field (no colon), and would not be covered by the signature");
+  EXPECT_EQ(refusal("From: joe@example.com\rSubject: x\r\rbody\r"),
+            "no line ends (LF or CRLF): not a message as RFC 5322 writes one");
+  EXPECT_EQ(refusal("From: joe@example.com\nSubject: x\n"), "");  // no body at all is a message (§3.5)
+}
+
+// t= and x= are 1*12DIGIT and x= is later than t= (§3.5): anything else is refused, not written
+// as a signature every verifier rejects (a negative t=, an x= that wrapped below t=).
+TEST(SignVerify, SignerRefusesTimesOutsideTwelveDigits) {
+  const PrivateKey key = PrivateKey::generate(KeyType::ed25519, 0);
+  const std::string message(kMessages[0].bytes);
+  const auto signs = [&](std::int64_t t, std::optional<std::uint64_t> expire) {
+    SignOptions o = example_options();
+    o.timestamp = t;
+    o.expire_after = expire;
+    try {
+      return verify_with(sign_message(message, o, key) + message, "k=ed25519; p=" + key.public_key_base64(),
+                         Policy::strict).signatures.at(0).verdict != Verdict::permerror;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("RFC 6376 §3.5"), std::string::npos) << e.what();
+      return false;
+    }
+  };
+  EXPECT_TRUE(signs(0, std::nullopt));
+  EXPECT_TRUE(signs(999'999'999'999, std::nullopt));
+  EXPECT_FALSE(signs(-5, std::nullopt));
+  EXPECT_FALSE(signs(1'000'000'000'000, std::nullopt));
+  EXPECT_TRUE(signs(kNow, 600));
+  EXPECT_FALSE(signs(kNow, 0));
+  EXPECT_FALSE(signs(kNow, UINT64_MAX));  // t + x wraps
+  EXPECT_FALSE(signs(kNow, static_cast<std::uint64_t>(INT64_MAX)));
+  EXPECT_FALSE(signs(kNow, 999'999'999'999 - kNow + 1));
+  EXPECT_TRUE(signs(kNow, 999'999'999'999 - kNow));
+}
+
+// The signature being added is a candidate for a verifier picking DKIM-Signature instances from
+// the bottom up (§5.4.2), and its own hash cannot cover it: the signer lists DKIM-Signature only
+// as often as the message already has one, whatever --headers or oversigning ask.
+TEST(SignVerify, DkimSignatureIsListedOnlyAsOftenAsItIsPresent) {
+  const PrivateKey key = PrivateKey::generate(KeyType::ed25519, 0);
+  const std::string record = "k=ed25519; p=" + key.public_key_base64();
+  SignOptions o = example_options();
+  o.headers = {"From", "DKIM-Signature"};
+  const std::string message(kMessages[0].bytes);
+  const std::string first = sign_message(message, o, key);
+  EXPECT_NE(first.find("h=From;"), std::string::npos) << first;
+  const std::string once = first + message;
+  EXPECT_EQ(verify_with(once, record, Policy::strict).signatures.at(0).verdict, Verdict::pass);
+  o.oversign = true;
+  const std::string second = sign_message(once, o, key);
+  EXPECT_NE(second.find("h=From:From:DKIM-Signature;"), std::string::npos) << second;
+  const MessageResult twice = verify_with(second + once, record, Policy::strict);
+  ASSERT_EQ(twice.signatures.size(), 2u);
+  EXPECT_EQ(twice.signatures[0].verdict, Verdict::pass);
+  EXPECT_EQ(twice.signatures[1].verdict, Verdict::pass);
+}
+
+// h= is folded after its colons, so that no line of the field is longer than the fold width even
+// with a hundred signed fields; a line over RFC 5322's 998 bytes may be broken by a relay.
+TEST(SignVerify, LongHeaderListsAreFoldedAndStillVerify) {
+  const PrivateKey key = PrivateKey::generate(KeyType::ed25519, 0);
+  std::string message = "From: joe@example.com\r\n";
+  for (int i = 0; i < 120; ++i) message += "Received: from hop" + std::to_string(i) + " by example.net\r\n";
+  message += "Subject: hops\r\n\r\nbody\r\n";
+  SignOptions o = example_options();
+  o.headers = {"From", "Received", "Subject"};
+  o.oversign = true;
+  const std::string field = sign_message(message, o, key);
+  std::size_t longest = 0;
+  for (std::size_t start = 0; start < field.size();) {
+    const std::size_t end = field.find("\r\n", start);
+    longest = std::max(longest, end - start);
+    start = end + 2;
+  }
+  EXPECT_LE(longest, 72u) << field;
+  std::size_t listed = 0;
+  for (std::size_t at = field.find("Received"); at != std::string::npos; at = field.find("Received", at + 1)) ++listed;
+  EXPECT_EQ(listed, 121u);  // every Received, and once more
+  for (Canon canon : {Canon::simple, Canon::relaxed}) {
+    o.header_canon = canon;
+    const std::string signed_message = sign_message(message, o, key) + message;
+    EXPECT_EQ(verify_with(signed_message, "k=ed25519; p=" + key.public_key_base64(), Policy::strict).signatures.at(0).verdict,
+              Verdict::pass);
+  }
 }
 
 // What a verifier refuses (sig_bad_domain, sig_bad_selector, sig_bad_auid, sig_auid_outside_sdid,
