@@ -12,6 +12,7 @@ enum ExitCode : int {
   kExitUsage = 64,        // bad command line (sysexits EX_USAGE)
   kExitNoInput = 66,      // an input or key file could not be opened (EX_NOINPUT)
   kExitSoftware = 70,     // an internal error (EX_SOFTWARE)
+  kExitCantCreate = 73,   // keygen: the key file exists and is not overwritten (EX_CANTCREAT)
   kExitIoError = 74,      // writing the output failed (EX_IOERR)
 };
 

@@ -1,5 +1,6 @@
 // File: cli/sign_command.cpp
-// The signing half of the CLI. Edge code: errors are exceptions with a message for the user.
+// The signing half of the CLI. Edge code: bad usage is an exception (64); a key, message or copy
+// that cannot be read or written is named on stderr and becomes the exit code.
 #include "cli/sign_command.h"
 
 #include <fmt/format.h>
@@ -7,9 +8,14 @@
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/parallel_for.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <vector>
@@ -18,6 +24,7 @@
 #include "cli/time_arg.h"
 #include "engine/key_provider.h"
 #include "engine/message.h"
+#include "engine/signature.h"
 #include "engine/sign.h"
 #include "engine/whole_file.h"
 
@@ -33,14 +40,16 @@ void add_sign_command(CLI::App& app, SignArgs& args) {
       "  dkimscan sign --key s1.pem --domain example.org --selector s1 --out signed/ mail/*.eml\n"
       "  dkimscan verify --keys keys.zone signed/\n"
       "\n"
+      "A copy gets its input's permissions, so a private mailbox stays private.\n"
+      "\n"
       "Exit codes: 0 every message was signed; 2 some message could not be read or signed (each is\n"
-      "named on stderr; the others were signed); 64 bad usage; 66 the key cannot be read; 74 a copy\n"
-      "could not be written.");
-  cmd->add_option("--key", args.key_file, "Private key (PEM, RSA or Ed25519)")->required()->check(CLI::ExistingFile);
+      "named on stderr; the others were signed); 64 bad usage; 66 the key cannot be read; 74 the\n"
+      "--out folder or a copy could not be written.");
+  cmd->add_option("--key", args.key_file, "Private key (PEM, RSA or Ed25519)")->required();
   cmd->add_option("--domain,-d", args.domain, "Signing domain (d=)")->required();
   cmd->add_option("--selector,-s", args.selector, "Selector (s=)")->required();
   cmd->add_option("--out,-o", args.out_dir, "Folder for the signed copies (created if missing)")->required();
-  cmd->add_option("messages", args.messages, "Message files to sign")->required()->check(CLI::ExistingFile);
+  cmd->add_option("messages", args.messages, "Message files to sign (not folders or standard input)")->required();
   cmd->add_option("--algorithm,-a", args.algorithm, "rsa-sha256 (RSA keys), ed25519-sha256 (Ed25519 keys) or, with --legacy, rsa-sha1");
   cmd->add_flag("--legacy", args.legacy,
                 "Sign what RFC 8301 forbids signers, rsa-sha1 and RSA keys under 1024 bits, to make test corpora"
@@ -51,11 +60,11 @@ void add_sign_command(CLI::App& app, SignArgs& args) {
       ->allow_extra_args(false);
   cmd->add_flag("--oversign", args.oversign, "List each signed name once more than present, so added fields break the signature");
   cmd->add_flag("--body-length", args.body_length, "Add l= with the body length (lets others append: use with care)");
-  cmd->add_option("--expire", args.expire_after, "Add x= this many seconds after t=");
   cmd->add_option("--auid,-i", args.auid,
                   "Agent or user identifier (i=), [local-part]@domain within --domain, e.g. @mail.example.org;"
                   " as written in the field, in dkim-quoted-printable ('=' and ';' as =3D and =3B)");
   cmd->add_option("--timestamp", args.timestamp, "Signing time t= (unix seconds or ISO 8601; default now)");
+  cmd->add_option("--expire", args.expire_after, "Add x= this many seconds after t= (at least 1)");
   cmd->add_option("--threads,-j", args.threads, "Messages signed at once (default: all cores)")->check(CLI::Range(1, 1024));
 }
 
@@ -63,7 +72,11 @@ void add_keygen_command(CLI::App& app, KeygenArgs& args) {
   CLI::App* cmd = app.add_subcommand("keygen", "Generate a signing key and print its DNS TXT record");
   cmd->footer(
       "Prints the key-file line '<selector>._domainkey.<domain> v=DKIM1; k=...; p=...' (the format of\n"
-      "--keys) on stdout; --zone also prints a zone-file line with the TXT strings split at 255 bytes.");
+      "--keys) on stdout; --zone also prints a zone-file line with the TXT strings split at 255 bytes.\n"
+      "The private key is created readable by its owner only, and never over an existing file.\n"
+      "\n"
+      "Exit codes: 0 written; 64 bad usage; 73 --out exists (remove it first to replace the key);\n"
+      "74 --out could not be written.");
   cmd->add_option("--type", args.type, "rsa or ed25519")->check(CLI::IsMember({"rsa", "ed25519"}))->capture_default_str();
   cmd->add_option("--bits", args.bits, "RSA modulus size")->check(CLI::Range(1024, 4096))->capture_default_str();
   cmd->add_option("--domain,-d", args.domain, "Domain the key is for")->required();
@@ -106,8 +119,51 @@ SignOptions sign_options(const SignArgs& args, KeyType key_type) {
   options.body_length = args.body_length;
   options.expire_after = args.expire_after;
   if (!args.auid.empty()) options.auid = args.auid;
-  options.timestamp = args.timestamp.empty() ? static_cast<std::int64_t>(std::time(nullptr)) : parse_time_arg(args.timestamp);
+  try {
+    options.timestamp = args.timestamp.empty() ? static_cast<std::int64_t>(std::time(nullptr)) : parse_time_arg(args.timestamp);
+  } catch (const std::invalid_argument& e) {
+    throw CLI::ValidationError("--timestamp", e.what());
+  }
   return options;
+}
+
+// sign's inputs are message files: a folder or standard input is bad usage, not a message that
+// could not be read.
+void check_sign_inputs(const std::vector<std::string>& messages) {
+  for (const std::string& path : messages) {
+    if (path == "-") throw CLI::ValidationError("messages", "sign reads message files, not standard input ('-')");
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+      throw CLI::ValidationError("messages", "'" + path + "' is a folder: sign takes message files");
+    }
+  }
+}
+
+// Writes bytes to path, created or truncated, with the permission bits mode: the file is created
+// 0600 and only given mode once written, so it is never readable by others before its mode says.
+bool write_private_copy(const fs::path& path, std::string_view head, std::string_view rest, mode_t mode,
+                        std::string& reason) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    reason = std::strerror(errno);
+    return false;
+  }
+  bool ok = ::fchmod(fd, 0600) == 0;  // a copy left by an earlier run keeps its mode under O_TRUNC
+  for (std::string_view part : {head, rest}) {
+    while (ok && !part.empty()) {
+      const ssize_t n = ::write(fd, part.data(), part.size());
+      if (n < 0 && errno == EINTR) continue;
+      ok = n > 0;
+      if (ok) part.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+  ok = ok && ::fchmod(fd, mode) == 0;
+  if (!ok) reason = std::strerror(errno);
+  if (::close(fd) != 0 && ok) {
+    reason = std::strerror(errno);
+    ok = false;
+  }
+  return ok;
 }
 
 // A zone-file line: TXT character-strings hold at most 255 bytes (RFC 1035 §3.3.14).
@@ -133,8 +189,9 @@ struct SignJob {
 void sign_one(SignJob& job, const SignOptions& options, const PrivateKey& key) {
   std::string reason;
   const std::optional<std::string> message = read_whole_file(*job.path, reason);
-  if (!message) {
-    job.problem = "cannot read: " + reason;
+  struct stat input {};
+  if (!message || ::stat(job.path->c_str(), &input) != 0) {
+    job.problem = "cannot read: " + (message ? std::string(std::strerror(errno)) : reason);
     return;
   }
   std::string field;
@@ -144,10 +201,8 @@ void sign_one(SignJob& job, const SignOptions& options, const PrivateKey& key) {
     job.problem = std::string("not signed: ") + e.what();
     return;
   }
-  std::ofstream out(job.target, std::ios::binary | std::ios::trunc);
-  out << field << *message;
-  if (!out.flush()) {
-    job.problem = "cannot write " + job.target.string();
+  if (!write_private_copy(job.target, field, *message, input.st_mode & 0666, reason)) {
+    job.problem = "cannot write " + job.target.string() + ": " + reason;
     job.write_failed = true;
   }
 }
@@ -174,7 +229,14 @@ int run_sign(const SignArgs& args) {
   } catch (const std::runtime_error& e) {
     throw CLI::ValidationError("sign", e.what());
   }
-  fs::create_directories(args.out_dir);
+  check_sign_inputs(args.messages);
+  std::error_code created;
+  fs::create_directories(args.out_dir, created);
+  if (created || !fs::is_directory(args.out_dir, created)) {
+    fmt::print(stderr, "dkimscan: sign: cannot create the --out folder {}: {}\n", args.out_dir,
+               created ? created.message() : "it is not a folder");
+    return kExitIoError;
+  }
   std::vector<SignJob> jobs;
   jobs.reserve(args.messages.size());
   std::map<fs::path, const std::string*> written;  // copy → the input it was signed from
@@ -204,14 +266,30 @@ int run_sign(const SignArgs& args) {
 }
 
 int run_keygen(const KeygenArgs& args) {
+  // The names the record is published under: what sign and verifiers accept (RFC 6376 §3.1, §3.5).
+  if (!is_valid_dns_name(args.domain)) throw CLI::ValidationError("--domain", "'" + args.domain + "' is not a domain name");
+  if (!is_valid_dns_name(args.selector)) {
+    throw CLI::ValidationError("--selector", "'" + args.selector + "' is not a selector: dot-separated labels");
+  }
   KeyType type = args.type == "ed25519" ? KeyType::ed25519 : KeyType::rsa;
   PrivateKey key = PrivateKey::generate(type, args.bits);
-  {
-    std::ofstream out(args.out, std::ios::binary | std::ios::trunc);
-    out << key.to_pem();
-    if (!out.flush()) throw std::runtime_error("cannot write " + args.out);
+  // Created 0600 from the start, never over an existing file or through a symbolic link: a key
+  // must not be readable by others for a moment, nor replace one that signs mail now.
+  const int fd = ::open(args.out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    const int err = errno;
+    fmt::print(stderr, "dkimscan: keygen: cannot create {}: {}{}\n", args.out, std::strerror(err),
+               err == EEXIST ? " (keygen never overwrites a key: remove it first to replace it)" : "");
+    return err == EEXIST ? kExitCantCreate : kExitIoError;
   }
-  fs::permissions(args.out, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+  const std::string pem = key.to_pem();
+  const bool written = ::write(fd, pem.data(), pem.size()) == static_cast<ssize_t>(pem.size());
+  const int write_errno = errno;
+  if (::close(fd) != 0 || !written) {
+    fmt::print(stderr, "dkimscan: keygen: cannot write {}: {}\n", args.out, std::strerror(written ? errno : write_errno));
+    ::unlink(args.out.c_str());
+    return kExitIoError;
+  }
   std::string name = key_name(args.selector, args.domain);
   std::string txt = fmt::format("v=DKIM1; k={}; p={}", key_type_name(type), key.public_key_base64());
   fmt::print("{} {}\n", name, txt);

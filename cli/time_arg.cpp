@@ -77,7 +77,7 @@ std::int64_t parse_time_arg(std::string_view text) {
   try {
     return parse_iso8601(text);
   } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument("--at '" + std::string(text) + "': " + e.what() +
+    throw std::invalid_argument("'" + std::string(text) + "': " + e.what() +
                                 " (give unix seconds or ISO 8601 such as 2024-05-01T12:00:00Z)");
   }
 }

@@ -44,6 +44,14 @@ class Cli : public ::testing::Test {
     dir_.write("keys.zone", read_text(kData + "/rfc8463/keys.zone") + read_text(kData + "/rfc6376/keys.zone"));
   }
   std::string keys() const { return dir_ / "keys.zone"; }
+  // A fresh Ed25519 key for d=example.org, s=s, at dir_/name; its path.
+  std::string new_signing_key(const std::string& name) {
+    const std::string pem = dir_ / name;
+    EXPECT_EQ(run_command(dkimscan_command("keygen --type ed25519 -d example.org -s s --out " + shell_quote(pem) + " > /dev/null"))
+                  .exit_code,
+              0);
+    return pem;
+  }
 
   // 03-unsigned.eml signed with a fresh Ed25519 key (its key file: x.zone) at t=1700000000
   // (2023-11-14T22:13:20Z), expiring at x=1700003600 (23:13:20Z); the signed copy's path.
@@ -582,10 +590,7 @@ TEST_F(Cli, MboxoRepairPassesTheQuotedMessageAndLocatesTheChangedHeader) {
 
 // sign writes the signed copies under the same file names in --out and leaves the inputs alone.
 TEST_F(Cli, SignWritesCopiesUnderTheSameNames) {
-  ASSERT_EQ(run_command(dkimscan_command("keygen --type ed25519 -d example.org -s s --out " + shell_quote(dir_ / "s.pem") +
-                                         " > /dev/null"))
-                .exit_code,
-            0);
+  new_signing_key("s.pem");
   const std::string before = read_text(dir_ / "m/03-unsigned.eml");
   ASSERT_EQ(run_command(dkimscan_command("sign --key " + shell_quote(dir_ / "s.pem") + " -d example.org -s s --out " +
                                          shell_quote(dir_ / "out") + " " + shell_quote(dir_ / "m/03-unsigned.eml") + " " +
@@ -653,10 +658,7 @@ TEST_F(Cli, SignOnSeveralThreadsWritesWhatOneThreadWrites) {
 // file name are named on stderr and skipped (exit 2), the rest are signed; a key that is not a
 // PEM private key is 66.
 TEST_F(Cli, SignSkipsWhatItCannotSignAndSaysWhich) {
-  ASSERT_EQ(run_command(dkimscan_command("keygen --type ed25519 -d example.org -s s --out " + shell_quote(dir_ / "b.pem") +
-                                         " > /dev/null"))
-                .exit_code,
-            0);
+  new_signing_key("b.pem");
   const std::string no_from = dir_.write("batch/no-from.eml", "To: a@example.org\r\nSubject: x\r\n\r\nbody\r\n");
   const std::string same_name = dir_.write("batch/again/03-unsigned.eml", read_text(dir_ / "m/01-pass.eml"));
   const std::string sign = "sign --key " + shell_quote(dir_ / "b.pem") + " -d example.org -s s --out " +
@@ -684,6 +686,80 @@ TEST_F(Cli, SignSkipsWhatItCannotSignAndSaysWhich) {
                                                              " " + shell_quote(dir_ / "m/03-unsigned.eml") + " 2>&1"));
   EXPECT_EQ(bad_key.exit_code, 66) << bad_key.out;
   EXPECT_FALSE(fs::exists(dir_ / "none/03-unsigned.eml"));
+}
+
+// sign's exit codes say what went wrong, as its --help lists them: an input that cannot be read is
+// named and skipped (2, the others signed); a folder or '-' given as a message, an unparsable
+// --timestamp or a --headers without From is bad usage (64, nothing written); a key that cannot
+// be read is 66; an --out that cannot be a folder is 74.
+TEST_F(Cli, SignExitCodesSayWhatWentWrong) {
+  new_signing_key("e.pem");
+  const std::string message = shell_quote(dir_ / "m/03-unsigned.eml");
+  const auto sign = [&](const std::string& key, const std::string& out, const std::string& rest) {
+    return run_command(dkimscan_command("sign --key " + shell_quote(key) + " -d example.org -s s --out " + shell_quote(out) +
+                                        " " + rest + " 2>&1"));
+  };
+  const CommandResult missing = sign(dir_ / "e.pem", dir_ / "e-out", message + " " + shell_quote(dir_ / "nosuch.eml"));
+  EXPECT_EQ(missing.exit_code, 2) << missing.out;
+  EXPECT_NE(missing.out.find("nosuch.eml: cannot read: No such file or directory"), std::string::npos) << missing.out;
+  EXPECT_TRUE(fs::exists(dir_ / "e-out/03-unsigned.eml"));
+  for (const std::string& usage : {message + " " + shell_quote(dir_ / "m"), message + " -", "--timestamp abc " + message,
+                                   "--headers To:Subject " + message}) {
+    const CommandResult r = sign(dir_ / "e.pem", dir_ / "usage-out", usage);
+    EXPECT_EQ(r.exit_code, 64) << usage << ": " << r.out;
+    EXPECT_FALSE(fs::exists(dir_ / "usage-out")) << usage;
+  }
+  EXPECT_NE(sign(dir_ / "e.pem", dir_ / "usage-out", "--timestamp abc " + message).out.find("--timestamp: 'abc'"),
+            std::string::npos);
+  EXPECT_EQ(sign(dir_ / "nokey.pem", dir_ / "usage-out", message).exit_code, 66);
+  EXPECT_EQ(sign(dir_ / "m", dir_ / "usage-out", message).exit_code, 66);  // a folder as the key
+  const std::string file = dir_.write("not-a-folder", "x");
+  const CommandResult out_is_file = sign(dir_ / "e.pem", file, message);
+  EXPECT_EQ(out_is_file.exit_code, 74) << out_is_file.out;
+  EXPECT_NE(out_is_file.out.find("cannot create the --out folder"), std::string::npos) << out_is_file.out;
+}
+
+// A signed copy gets its input's permission bits: a private Maildir message stays private, also
+// when it replaces a readable copy of an earlier run.
+TEST_F(Cli, SignedCopiesKeepTheirInputsPermissions) {
+  new_signing_key("p.pem");
+  const std::string input = dir_.write("perm/1.eml", read_text(dir_ / "m/03-unsigned.eml"));
+  const std::string sign = "sign --key " + shell_quote(dir_ / "p.pem") + " -d example.org -s s --out " +
+                           shell_quote(dir_ / "perm-out") + " " + shell_quote(input);
+  const auto mode_of = [](const std::string& path) {
+    struct stat st {};
+    EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+    return st.st_mode & 0777;
+  };
+  for (const mode_t mode : {0644u, 0600u, 0640u}) {
+    ASSERT_EQ(::chmod(input.c_str(), mode), 0);
+    ASSERT_EQ(run_command(dkimscan_command(sign)).exit_code, 0);
+    EXPECT_EQ(mode_of(dir_ / "perm-out/1.eml"), mode);
+  }
+}
+
+// keygen creates the private key 0600, never over an existing file or through a symbolic link
+// (73: the key in use stays as it was), and refuses a domain or selector that no signature could
+// name (64) before it writes anything.
+TEST_F(Cli, KeygenNeverOverwritesAKeyAndChecksTheNames) {
+  const std::string pem = dir_ / "once.pem";
+  const std::string keygen = "keygen --type ed25519 -d example.org -s s --out ";
+  ASSERT_EQ(run_command(dkimscan_command(keygen + shell_quote(pem) + " > /dev/null")).exit_code, 0);
+  const std::string first = read_text(pem);
+  const CommandResult again = run_command(dkimscan_command(keygen + shell_quote(pem) + " 2>&1"));
+  EXPECT_EQ(again.exit_code, 73) << again.out;
+  EXPECT_NE(again.out.find("never overwrites a key"), std::string::npos) << again.out;
+  EXPECT_EQ(read_text(pem), first);
+  fs::create_symlink(dir_ / "elsewhere.pem", dir_ / "link.pem");
+  EXPECT_EQ(run_command(dkimscan_command(keygen + shell_quote(dir_ / "link.pem") + " 2>&1")).exit_code, 73);
+  EXPECT_FALSE(fs::exists(dir_ / "elsewhere.pem"));
+  EXPECT_EQ(run_command(dkimscan_command(keygen + shell_quote(dir_ / "no/such/dir.pem") + " 2>&1")).exit_code, 74);
+  for (const char* names : {"-d 'exa mple.org' -s s", "-d example.org -s 'bad sel;x'", "-d example..org -s s"}) {
+    const CommandResult r = run_command(
+        dkimscan_command(std::string("keygen --type ed25519 ") + names + " --out " + shell_quote(dir_ / "named.pem") + " 2>&1"));
+    EXPECT_EQ(r.exit_code, 64) << names << ": " << r.out;
+    EXPECT_FALSE(fs::exists(dir_ / "named.pem")) << names;
+  }
 }
 
 // --zone adds a zone-file line whose TXT strings are at most 255 bytes (RFC 1035 §3.3.14) and

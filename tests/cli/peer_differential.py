@@ -317,6 +317,8 @@ def signing_disagreements(args, paths):
     and LF, no body) with simple and with relaxed canonicalization; every copy must pass in
     dkimscan and in each peer that follows the RFC on it (peer_votes())."""
     key, zone = os.path.join(args.work, "signer.pem"), os.path.join(args.work, "signer.zone")
+    if os.path.exists(key):
+        os.remove(key)  # a --work folder used before: keygen never overwrites a key
     with open(zone, "wb") as f:
         f.write(subprocess.run([args.dkimscan, "keygen", "--type", "rsa", "--bits", "2048", "--domain", "example.org",
                                 "--selector", "signer", "--out", key], capture_output=True, check=True).stdout)
