@@ -65,7 +65,10 @@ class TextWriter final : public ReportWriter {
     if (item.result.signatures.empty()) fmt::format_to(out, "  no DKIM-Signature");
     for (const SignatureResult& sig : item.result.signatures) {
       fmt::format_to(out, "  [d={} s={} {}: {}", sig.domain, sig.selector, sig.algorithm, eng::verdict_name(sig.verdict));
-      if (sig.reason != eng::Reason::ok) fmt::format_to(out, " ({}: {})", eng::reason_code(sig.reason), eng::reason_text(sig.reason));
+      if (sig.reason != eng::Reason::ok) {
+        fmt::format_to(out, " ({}: {}{}{})", eng::reason_code(sig.reason), eng::reason_text(sig.reason),
+                       sig.key_detail.empty() ? "" : "; ", sig.key_detail);
+      }
       if (sig.key_testing) fmt::format_to(out, " key t=y");
       if (sig.unsigned_body_bytes > 0) fmt::format_to(out, " {} body bytes after l= unsigned", sig.unsigned_body_bytes);
       line.push_back(']');
@@ -187,6 +190,8 @@ class JsonLinesWriter final : public ReportWriter {
     fmt::format_to(out, ",\"result\":\"{}\",\"reason\":\"{}\",\"reason_text\":", eng::verdict_name(sig.verdict),
                    eng::reason_code(sig.reason));
     append_json_string(line, eng::reason_text(sig.reason));
+    line += ",\"key_detail\":";
+    append_json_string(line, sig.key_detail);
     fmt::format_to(out, ",\"key_bits\":{},\"key_testing\":{}", sig.key_bits, sig.key_testing);
     if (sig.body_length) {
       fmt::format_to(out, ",\"l\":{},\"unsigned_body_bytes\":{}", *sig.body_length, sig.unsigned_body_bytes);

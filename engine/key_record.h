@@ -42,7 +42,8 @@ KeyRecord parse_key_record(std::string_view txt) noexcept;
 // any usable record verifies it; otherwise the first record's outcome is reported.
 struct KeySet {
   Reason lookup = Reason::ok;  // ok, key_not_found, key_dns_timeout or key_dns_servfail
-  std::string detail;          // e.g. the DNS error text, for people
+  std::string detail;          // e.g. the DNS error text: a failed lookup's reported as the
+                               // signature's key_detail, and written to --record-keys snapshots
   std::vector<KeyRecord> records;  // in answer order; never empty when lookup == ok
 };
 using KeySetPtr = std::shared_ptr<const KeySet>;

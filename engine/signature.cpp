@@ -74,6 +74,18 @@ std::optional<std::uint64_t> parse_decimal(std::string_view text, std::size_t ma
 }
 
 
+// Who signed with what, as written, before any tag is checked: a signature refused early (rsa-sha1
+// under the strict policy, an unknown a=, a bad c=, no v=) is still reported with its d=, s=, i=,
+// a= and c=, which is what a person needs to find its signer.
+void record_written_facts(const SigTags& st, Signature& out) noexcept {
+  if (st.d != nullptr) out.domain = st.d->value;
+  if (st.s != nullptr) out.selector = st.s->value;
+  if (st.i != nullptr) out.auid = st.i->value;
+  if (st.a != nullptr) out.algorithm_text = st.a->value;
+  if (st.c != nullptr) out.canon_text = st.c->value;
+  if (st.h != nullptr) out.signed_headers = st.h->value;
+}
+
 // §3.5 v=: exactly "1". Draft-era fields (no v=, or the drafts' v=0.5) pass only under legacy.
 Reason check_version(const Tag* v, Policy policy, Signature& out) noexcept {
   if (v == nullptr) {
@@ -271,6 +283,7 @@ Reason parse_signature(const HeaderField& field, Policy policy, Signature& out) 
     case TagListStatus::too_many_tags: return Reason::sig_syntax;
   }
   const SigTags st = collect_tags(tags);
+  record_written_facts(st, out);
   // §6.1.1: the version first, then the required tags, then each tag's own syntax.
   if (Reason r = check_version(st.v, policy, out); r != Reason::ok) return r;
   if (Reason r = check_required(st); r != Reason::ok) return r;

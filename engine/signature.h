@@ -52,8 +52,9 @@ inline BodyHashKey body_hash_key(const Signature& sig) noexcept {
   return BodyHashKey{sig.body_canon, hash_of(sig.algorithm), sig.body_length};
 }
 
-// Parses field (a DKIM-Signature field of message) into out. Returns Reason::ok or the first
-// permerror reason found (§6.1.1). The checks that need the clock are in check_signature_times().
+// Parses field (a DKIM-Signature field of message) into out, which it resets first. Returns
+// Reason::ok or the first permerror reason found (§6.1.1); out's d=, s=, i=, a=, c= and h= views are
+// those written in the field even then. The checks that need the clock are in check_signature_times().
 Reason parse_signature(const HeaderField& field, Policy policy, Signature& out) noexcept;
 
 // §3.5 t= and x=: x < t is malformed (checked at parse time); x in the past (before now) expires it.

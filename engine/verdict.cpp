@@ -84,7 +84,7 @@ constexpr std::array<ReasonInfo, kReasonCount> kReasonTable{{
 
     // RFC 6376 §3.6 and §6.1.2: the key record.
     {key_not_found, kPermerror, "key_not_found",
-     "No key record exists at <selector>._domainkey.<domain> (NXDOMAIN or no TXT record, RFC 6376 §6.1.2)"},
+     "No key record exists at s=._domainkey.d= (NXDOMAIN or no TXT record, RFC 6376 §6.1.2)"},
     {key_dns_timeout, kTemperror, "key_dns_timeout", "The DNS query for the key timed out; try again later"},
     {key_dns_servfail, kTemperror, "key_dns_servfail",
      "The DNS query for the key failed (SERVFAIL, REFUSED or a network error); try again later"},

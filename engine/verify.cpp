@@ -1,5 +1,5 @@
 // File: verify.cpp
-// Verifying a message, signature by signature. verify_signature() follows the RFC 6376 §6.1
+// Verifying a message, signature by signature. SignatureCheck::run() follows the RFC 6376 §6.1
 // checklist top to bottom with early returns: the signature field (§6.1.1), the key (§6.1.2),
 // then the hashes and the signature itself (§6.1.3). Hashing is per-thread scratch; a body hash
 // is computed once per distinct (c, a, l) and shared by the message's signatures.
@@ -66,7 +66,13 @@ Reason SignatureCheck::run(KeyProvider& keys) noexcept {
     owned = keys.lookup(scratch_.key_name);
     key_set = owned.get();
   }
-  if (key_set->lookup != Reason::ok) return key_set->lookup;
+  if (key_set->lookup != Reason::ok) {
+    try {
+      result_.key_detail = key_set->detail;
+    } catch (...) {  // std::bad_alloc: the reason alone still says what failed
+    }
+    return key_set->lookup;
+  }
 
   // Several TXT records (§6.1.2 step 3 leaves the choice open): try each in order; pass if any
   // verifies, otherwise report the first record's outcome (key_record.h documents the rule).
@@ -198,16 +204,15 @@ void Verifier::verify(std::string_view bytes, KeyProvider& keys, VerifyScratch& 
     if (!field_name_equals(field.name, kSignatureField)) continue;  // "DKIM-Signature :" too (obs WSP)
     SignatureResult& result = out.signatures.emplace_back();
     if (checked == options_.max_signatures) {
-      // The documented cap: reported with its d=, s= and a=, but neither looked up nor checked.
-      scratch.over_cap = Signature{};
-      parse_signature(field, options_.policy, scratch.over_cap);
+      // The documented cap: reported with the d=, s=, i=, a= and c= written in it (none if its tag
+      // list does not parse), but neither looked up nor checked.
+      parse_signature(field, options_.policy, scratch.over_cap);  // which resets it first
       copy_facts(scratch.over_cap, result);
       result.reason = Reason::sig_over_cap;
     } else {
       if (scratch.signatures.size() <= checked) scratch.signatures.emplace_back();
       Signature& sig = scratch.signatures[checked++];
-      sig = Signature{};
-      result.reason = parse_signature(field, options_.policy, sig);
+      result.reason = parse_signature(field, options_.policy, sig);  // which resets sig first
       copy_facts(sig, result);
       if (result.reason == Reason::ok) {
         result.reason = SignatureCheck(options_, message, sig, scratch, result).run(keys);

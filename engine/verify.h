@@ -1,6 +1,6 @@
 // File: verify.h
 // Verifying a message: every DKIM-Signature, top to bottom, up to a cap, each to one
-// SignatureResult. verify_signature() in verify.cpp reads as the RFC 6376 §6.1 checklist.
+// SignatureResult. SignatureCheck::run() in verify.cpp reads as the RFC 6376 §6.1 checklist.
 // A Verifier is immutable after construction and safe to call from many threads at once; each
 // thread brings its own VerifyScratch (reused buffers and hash contexts: no per-message setup).
 #pragma once
@@ -49,6 +49,9 @@ struct SignatureResult {
   bool key_testing = false;                  // the key record says t=y
   std::optional<std::uint64_t> body_length;  // l=
   std::uint64_t unsigned_body_bytes = 0;     // canonical body bytes after l= (not covered)
+  // A failed key lookup in its own words (KeySet::detail: "NXDOMAIN", "SERVFAIL at CNAME target
+  // ...", a key file's "!TEMPFAIL" text); empty otherwise, so a passing signature allocates nothing.
+  std::string key_detail;
 };
 
 struct MessageResult {

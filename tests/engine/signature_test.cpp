@@ -149,6 +149,23 @@ TEST_F(SignatureTest, RsaSha1IsRejectedUnderStrict) {
   EXPECT_EQ(parse_with({{"a", "rsa-sha1"}}), Reason::sig_rsa_sha1_rejected);
 }
 
+// A signature refused before its identity tags are checked still says who signed it, with what:
+// the report of a forensic run names the signer of every refused signature.
+TEST_F(SignatureTest, ASignatureRefusedEarlyKeepsTheTagsAsWritten) {
+  const std::vector<std::vector<TagEdit>> refusals = {
+      {{"a", "rsa-sha1"}}, {{"a", "rsa-md5"}}, {{"c", "loose/simple"}}, {{"v", std::nullopt}}, {{"bh", std::nullopt}}};
+  for (const std::vector<TagEdit>& edits : refusals) {
+    EXPECT_NE(parse_with(edits), Reason::ok) << edits[0].name;
+    EXPECT_EQ(sig_.domain, "example.com") << edits[0].name;
+    EXPECT_EQ(sig_.selector, "sel") << edits[0].name;
+    EXPECT_EQ(sig_.signed_headers, "From:To:Subject") << edits[0].name;
+    EXPECT_EQ(sig_.algorithm_text, edits[0].name == "a" ? *edits[0].value : "rsa-sha256") << edits[0].name;
+    EXPECT_EQ(sig_.canon_text, edits[0].name == "c" ? "loose/simple" : "relaxed/simple") << edits[0].name;
+  }
+  EXPECT_EQ(parse_with({{"a", "rsa-sha1"}, {"i", "joe@example.com"}}), Reason::sig_rsa_sha1_rejected);
+  EXPECT_EQ(sig_.auid, "joe@example.com");
+}
+
 TEST_F(SignatureTest, RsaSha1IsAcceptedUnderLegacy) {
   ASSERT_EQ(parse_with({{"a", "rsa-sha1"}}, Policy::legacy), Reason::ok);
   EXPECT_EQ(sig_.algorithm, Algorithm::rsa_sha1);
