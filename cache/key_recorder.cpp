@@ -11,15 +11,16 @@
 namespace dkimscan::cache {
 namespace {
 
-// The first line: what the file is, and how to replay it. x= expiry depends on the clock, so the
-// verdicts are the recorded run's only with its clock, --at.
-std::string snapshot_header(std::int64_t verified_at) {
+// The first line: what the file is, and how to replay it. x= expiry depends on the clock, and key
+// sizes and local rules on the policy flags, so the verdicts are the recorded run's only with its
+// clock (--at) and its flags.
+std::string snapshot_header(std::int64_t verified_at, std::string_view replay_flags) {
   std::tm tm{};
   const std::time_t time = static_cast<std::time_t>(verified_at);
   char iso[32] = "?";
   if (gmtime_r(&time, &tm) != nullptr) std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return "# dkimscan key snapshot (cache/KEYFILE.md) of a run that verified as of " + std::string(iso) +
-         "; replay it with --keys FILE --at " + std::to_string(verified_at) + "\n";
+         "; replay it with --keys FILE --at " + std::to_string(verified_at) + std::string(replay_flags) + "\n";
 }
 
 // A name parse_key_line() would read back as written: one word, no comment, no empty label and
@@ -87,12 +88,13 @@ std::string format_recorded(std::string_view name, const RecordedAnswer& answer)
   return out;
 }
 
-KeyRecorder::KeyRecorder(const std::string& path, std::int64_t verified_at) : path_(path) {
+KeyRecorder::KeyRecorder(const std::string& path, std::int64_t verified_at, std::string_view replay_flags)
+    : path_(path) {
   file_ = std::fopen(path.c_str(), "wb");
   if (file_ == nullptr) {
     throw KeySnapshotError(path + ": cannot create the key snapshot: " + std::strerror(errno));
   }
-  const std::string header = snapshot_header(verified_at);
+  const std::string header = snapshot_header(verified_at, replay_flags);
   if (std::fwrite(header.data(), 1, header.size(), file_) != header.size()) note_error(errno);
 }
 

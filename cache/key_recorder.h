@@ -47,8 +47,9 @@ std::string format_recorded(std::string_view name, const RecordedAnswer& answer)
 class KeyRecorder {
  public:
   // Creates (truncates) path; throws KeySnapshotError when it cannot. verified_at, the run's clock
-  // for x= (unix seconds), goes into the first line: the --at that replays the run's verdicts.
-  KeyRecorder(const std::string& path, std::int64_t verified_at);
+  // for x= (unix seconds), goes into the first line: the --at that replays the run's verdicts, and
+  // replay_flags after it (" --legacy --min-rsa-bits 2048"), the policy flags the replay needs.
+  KeyRecorder(const std::string& path, std::int64_t verified_at, std::string_view replay_flags = {});
   ~KeyRecorder();
   KeyRecorder(const KeyRecorder&) = delete;
   KeyRecorder& operator=(const KeyRecorder&) = delete;

@@ -23,7 +23,7 @@ RecordedAnswer recorded_dns_answer(const engine::KeySet& keys, const DnsAnswer& 
 class KeyStack : public KeyService {
  public:
   explicit KeyStack(const KeyOptions& options) {
-    if (!options.record_keys.empty()) recorder_ = std::make_unique<KeyRecorder>(options.record_keys, options.verified_at);
+    if (!options.record_keys.empty()) recorder_ = std::make_unique<KeyRecorder>(options.record_keys, options.verified_at, options.replay_flags);
     std::shared_ptr<const KeyFileProvider> files;
     if (!options.key_files.empty()) files = std::make_shared<KeyFileProvider>(options.key_files);
     std::shared_ptr<engine::KeyProvider> dns;

@@ -1,7 +1,7 @@
 // File: key_service.h
 // The one entry point the CLI uses for keys: KeyOptions (what --keys, --dns, --record-keys and the
 // DNS/cache flags said) → make_key_provider() → a KeyService that owns the stack
-//   [recorder] → LayeredProvider(key files, then KeyCache → DnsResolver)
+//   LayeredProvider([key files], then [KeyCache → DnsResolver]), [recorder] told each answer
 // and reports KeyStats. Building it throws (edge code: unreadable file, bad server list).
 #pragma once
 
@@ -32,6 +32,7 @@ struct KeyOptions {
   std::size_t max_cache_entries = 1u << 20;
   std::string record_keys;             // --record-keys FILE (empty: no snapshot)
   std::int64_t verified_at = 0;        // the run's clock for x= (--at, or now): the snapshot names it
+  std::string replay_flags;            // the run's policy flags, which the snapshot names too
 
   bool dns_wanted() const noexcept { return use_dns || key_files.empty(); }
 };
@@ -47,6 +48,11 @@ class KeyService : public engine::KeyProvider {
   virtual void finish() = 0;
 };
 
+// Builds the stack options ask for and returns it as a KeyService (never null): lookups go to a
+// LayeredProvider over the key files (if any) and KeyCache → DnsResolver (if dns_wanted()), and a
+// KeyRecorder (if --record-keys) is told each answer. Throws KeyFileError for a key file it cannot
+// load, KeySnapshotError when the snapshot cannot be created, and std::runtime_error when the DNS
+// resolver cannot start (c-ares refuses the --dns servers, say).
 std::unique_ptr<KeyService> make_key_provider(const KeyOptions& options);
 
 }  // namespace dkimscan::cache

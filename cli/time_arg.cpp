@@ -73,9 +73,11 @@ std::int64_t parse_iso8601(std::string_view text) {
 std::int64_t parse_time_arg(std::string_view text) {
   std::int64_t seconds = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-  if (ec == std::errc() && end == text.data() + text.size()) return seconds;
   try {
-    return parse_iso8601(text);
+    if (ec != std::errc() || end != text.data() + text.size()) seconds = parse_iso8601(text);
+    // DKIM's t= and x= count from 1970 (RFC 6376 §3.5); a clock before that would turn x= off.
+    if (seconds < 0) throw std::invalid_argument("before 1970-01-01T00:00:00Z");
+    return seconds;
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument("'" + std::string(text) + "': " + e.what() +
                                 " (give unix seconds or ISO 8601 such as 2024-05-01T12:00:00Z)");

@@ -43,7 +43,7 @@ void add_verify_command(CLI::App& app, VerifyArgs& args) {
       "neutral, policy); 2 some message was unreadable or hit a temporary key error;\n"
       "64 bad usage; 66 a key file cannot be read; 70 internal error; 74 the report or the key\n"
       "snapshot could not be written.");
-  cmd->add_option("paths", args.paths, "Message files, folders (recursive), Maildirs, mbox archives, '-' for stdin")
+  cmd->add_option("paths", args.paths, "Message files, folders (recursive), Maildirs, mbox archives, compressed (.gz .bz2 .xz .zst) or packed (.tar .zip) archives of these, '-' for stdin")
       ->required();
   cmd->add_option("--keys", args.key_files,
                   "Key file(s): lines '<selector>._domainkey.<domain> <TXT value>' (see cache/KEYFILE.md);"
@@ -63,8 +63,8 @@ void add_verify_command(CLI::App& app, VerifyArgs& args) {
       ->capture_default_str();
   cmd->add_option("--record-keys", args.record_keys,
                   "Write every key answer used (TXT, NXDOMAIN, failures, TTL, time, server) to FILE;"
-                  " --keys FILE --at T replays the run offline with identical verdicts (T, the run's clock for x=, is"
-                  " on the snapshot's first line)");
+                  " --keys FILE --at T replays the run offline with the same verdicts (T, the run's clock for x=, is"
+                  " on the snapshot's first line, with the policy flags the replay must be given too)");
   cmd->add_option("--format", args.format,
                   "Output: 'text' (a line per message and a summary), 'jsonl', or 'authres' (a line per message: "
                   "source, tab, Authentication-Results field, RFC 8601)")
@@ -84,8 +84,8 @@ void add_verify_command(CLI::App& app, VerifyArgs& args) {
                   " message has them, e.g. Subject,Reply-To; a verified signature that does not gets policy")
       ->delimiter(',');
   cmd->add_option("--min-rsa-bits", args.min_rsa_bits,
-                  "Local policy: a verified RSA signature with a smaller key gets policy (RFC 8301's floor of"
-                  " 1024 bits, permerror below it, always applies)")
+                  "Local policy: a verified RSA signature with a smaller key gets policy (below RFC 8301's floor"
+                  " of 1024 bits, or 512 with --legacy, a key is permerror whatever this says)")
       ->check(CLI::Range(0u, 16384u));
   cmd->add_flag("--reject-partial-body", args.reject_partial_body,
                 "Local policy: a verified signature whose l= leaves body bytes unsigned gets policy (RFC 6376 §8.2)");
@@ -149,6 +149,21 @@ std::string describe_local_policy(const engine::LocalPolicy& local) {
   return fmt::format("{}", fmt::join(rules, " "));
 }
 
+// The flags a replay of a key snapshot must be given to reach the same verdicts: the policy and
+// the local rules (the clock, --at, the snapshot names itself). Each starts with a space.
+std::string replay_flags(const engine::VerifyOptions& options) {
+  std::string flags;
+  if (options.policy == engine::Policy::legacy) flags += " --legacy";
+  if (options.max_signatures != engine::VerifyOptions{}.max_signatures) {
+    flags += fmt::format(" --max-signatures {}", options.max_signatures);
+  }
+  const engine::LocalPolicy& local = options.local;
+  if (!local.must_be_signed.empty()) flags += fmt::format(" --must-be-signed {}", fmt::join(local.must_be_signed, ","));
+  if (local.min_rsa_bits != 0) flags += fmt::format(" --min-rsa-bits {}", local.min_rsa_bits);
+  if (local.reject_partial_body) flags += " --reject-partial-body";
+  return flags;
+}
+
 // RFC 8601 §2.5: the authserv-id names the host or domain that did the checks.
 std::string host_name() {
   char name[256] = {};
@@ -177,6 +192,7 @@ int run_verify(const VerifyArgs& args) {
   key_options.max_in_flight = args.dns_in_flight;
   key_options.record_keys = args.record_keys;
   key_options.verified_at = verifier.options().now;
+  key_options.replay_flags = replay_flags(verifier.options());
   std::unique_ptr<cache::KeyService> key_service = cache::make_key_provider(key_options);
   engine::KeyProvider& keys = *key_service;
 

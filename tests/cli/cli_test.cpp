@@ -245,6 +245,11 @@ TEST_F(Cli, ExitCodesFollowTheWorstMessage) {
   const std::vector<json> messages = messages_of(temp.out);
   ASSERT_EQ(messages.size(), 1u);
   EXPECT_EQ(messages[0]["result"], "temperror");
+  // The lookup's own words reach the report: the key file's text here, the DNS outcome otherwise.
+  EXPECT_EQ(messages[0]["signatures"][0]["key_detail"], "timeout");
+  const CommandResult text = run_command(dkimscan_command("verify --keys " + shell_quote(tempfail) + " " +
+                                                          shell_quote(kData + "/rfc6376/messages/A2-errata4926.eml")));
+  EXPECT_NE(text.out.find("try again later; timeout)"), std::string::npos) << text.out;
   // An unreadable message also makes the run incomplete, and still gets its line.
   const CommandResult missing = run_command(verify_args(keys(), shell_quote(m + "01-pass.eml") + " " +
                                                                     shell_quote(dir_ / "no-such-file.eml") + " 2>/dev/null"));
@@ -450,8 +455,9 @@ TEST_F(Cli, AtAcceptsUnixSecondsAndIso8601AndRejectsJunk) {
   // timegm()); a leap day and a leap second are days and times.
   EXPECT_EQ(run_command(verify_args(key_file, message, "--at 2024-02-29")).exit_code, 1);  // after x=
   EXPECT_EQ(run_command(verify_args(key_file, message, "--at 2016-12-31T23:59:60Z")).exit_code, 0);  // before it
+  // A clock before 1970 would turn x= off (t= and x= count from 1970): refused too.
   for (const char* junk : {"junk", "17000x", "2023-13-01", "2023-11-14T25:00:00Z", "-5x", "1700000000.5",
-                           "2023-02-29", "2023-04-31", "2019-02-31T12:00:00Z"}) {
+                           "2023-02-29", "2023-04-31", "2019-02-31T12:00:00Z", "-5", "1969-12-31T23:59:59Z"}) {
     EXPECT_EQ(run_command(verify_args(key_file, message, std::string("--at ") + junk + " 2>/dev/null")).exit_code, 64)
         << "--at " << junk;
   }
@@ -473,6 +479,13 @@ TEST_F(Cli, SnapshotReplaysTheRunWithItsClock) {
   EXPECT_EQ(messages_of(replayed.out), messages_of(recorded.out));
   // Without the clock, the replay is as of now: long after x=.
   EXPECT_EQ(messages_of(run_command(verify_args(snapshot, message)).out).at(0)["reason"], "sig_expired");
+  // The policy flags a verdict depends on are named after the clock, for the replay to repeat.
+  ASSERT_EQ(run_command(verify_args(dir_ / "x.zone", message, "--at 1700000100 --legacy --min-rsa-bits 2048 "
+                                    "--must-be-signed Subject,To --record-keys " + shell_quote(snapshot)))
+                .exit_code,
+            0);
+  EXPECT_TRUE(split_lines(read_text(snapshot)).at(0).ends_with(
+      "--at 1700000100 --legacy --must-be-signed Subject,To --min-rsa-bits 2048"));
 }
 
 // --legacy accepts what RFC 8301 refuses (Mail::DKIM goodkey_1: rsa-sha1, 512-bit key), and says so.
