@@ -34,13 +34,13 @@ std::string archive_text(archive* a) {
 }
 
 // Entries that are not mail in a packed Maildir: deliveries in progress (tmp/), hidden files,
-// and the index and control files of dovecot and courier.
+// the quota file (maildirsize), and the index and control files of dovecot and courier.
 bool skip_entry(std::string_view path) {
   const std::size_t slash = path.rfind('/');
   const std::string_view base = slash == std::string_view::npos ? path : path.substr(slash + 1);
   if (base.empty() || base[0] == '.') return true;
   if (base.starts_with("dovecot") || base.starts_with("courierimap") || base == "maildirfolder" ||
-      base == "subscriptions") {
+      base == "maildirsize" || base == "subscriptions") {
     return true;
   }
   if (slash == std::string_view::npos) return false;

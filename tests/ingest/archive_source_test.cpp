@@ -46,6 +46,7 @@ void write_maildir(const TempDir& dir) {
   dir.write("Maildir/new/3.host", kC);
   dir.write("Maildir/tmp/4.host", make_message("in progress", "x\n"));
   dir.write("Maildir/dovecot-uidlist", "3 V1\n");
+  dir.write("Maildir/maildirsize", "10000S\n1234 3\n");  // the Maildir++ quota file
 }
 
 TEST(ArchiveSource, EachCompressorGivesTheMessageByteForByte) {
