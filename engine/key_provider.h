@@ -1,7 +1,9 @@
 // File: key_provider.h
-// Where the verifier gets keys from. Key files, the DNS resolver and the shared TTL cache all
-// implement KeyProvider; the engine sees only this interface. Names are looked up as
-// "<selector>._domainkey.<domain>", lower-cased by key_name().
+// Where the verifier gets keys from; the engine sees only this interface. It is implemented by
+// cache::KeyFileProvider (--keys files), cache::KeyCache (the shared TTL cache, which asks a
+// DnsSource such as the DnsResolver), cache::LayeredProvider (files over that cache),
+// cache::KeyService (the CLI's whole stack, from make_key_provider()) and PinnedKeys (one batch's
+// answers). Names are looked up as "<selector>._domainkey.<domain>", lower-cased by key_name().
 #pragma once
 
 #include <string>

@@ -18,14 +18,14 @@ enum class Reason : std::uint16_t {
   // The DKIM-Signature field itself (RFC 6376 §3.5, §6.1.1) → permerror.
   sig_syntax,
   sig_duplicate_tag,
-  sig_missing_v,
+  sig_missing_v,   // v= is there but empty ("v=;"): refused under either policy
   sig_missing_a,
   sig_missing_b,
   sig_missing_bh,
   sig_missing_d,
   sig_missing_h,
   sig_missing_s,
-  sig_no_version,  // draft-era signature without v= (accepted only with --legacy)
+  sig_no_version,  // no v= tag at all, as draft-era signatures have: accepted only with --legacy
   sig_bad_version,
   sig_unknown_algorithm,
   sig_bad_canonicalization,

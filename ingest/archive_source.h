@@ -1,8 +1,9 @@
 // File: ingest/archive_source.h
 // Compressed files (.gz .bz2 .xz .zst) and packed archives (.tar, .tar.*, .zip) read in one
 // streaming pass with libarchive: nothing is unpacked to disk, and at most one message (or a
-// bounded mbox window) is held at a time. Entries are Maildir files, message files or mbox files,
-// told apart by their first bytes like plain files are; a compressed entry is opened once more.
+// bounded mbox window) is held at a time. Entries are told apart by their first bytes, even in a
+// packed Maildir: the on-disk rule that a file in a Maildir's cur/ or new/ is one message, unsniffed
+// (open_inputs.cpp), does not apply to them. A compressed entry is opened once more.
 #pragma once
 
 #include <memory>

@@ -52,7 +52,7 @@ struct FileBytes {
 // Opens path (following symlinks) and decides how to hold it per options.read_mode:
 //   bytes:  the whole file (mapped or read); an empty file gives empty bytes.
 //   stream: a pipe or character device, or a regular file larger than max_message_bytes that
-//           could not be mapped: read it as a stream instead (archive_reader.h).
+//           could not be mapped: read it as a stream instead (open_archive_path(), archive_source.h).
 //   mbox_stream: an mbox archive of at least mmap_threshold bytes, unless read_mode is mmap:
 //           read it in blocks (cut in chunks by the workers, mbox_chunks.h, or with the mbox
 //           stream reader, mbox_source.h and file_reader.h). Its messages are views into what

@@ -1,8 +1,10 @@
 // File: ingest/mbox_split.cpp
 // The mbox boundary rules in one place. A message runs from the line after its From_ line to the
 // empty line before the next From_ line (RFC 4155 §2), or, for mboxcl/cl2, to its header's
-// Content-Length; a Content-Length that does not land on a From_ line is reported and the split
-// falls back to From_ lines, so a lying length never swallows or invents messages.
+// Content-Length. A Content-Length that is not a number or does not end at a From_ line (or the
+// archive's end) marks the cut bad_content_length and the split falls back to From_ lines, so a lying
+// length never swallows or invents messages; fill_mbox_item() (mbox_item.cpp) makes that message an
+// error item, reported but not verified, and the next message is cut as usual.
 #include "ingest/mbox_split.h"
 
 #include <array>

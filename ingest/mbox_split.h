@@ -26,7 +26,8 @@ struct MboxCut {
   std::size_t end = 0;
   std::size_t next = 0;   // where the next From_ line starts (or data.size())
   bool by_length = false; // Content-Length located the end (mboxcl/cl2)
-  IngestError error = IngestError::none;  // bad_content_length (then split at From_ lines)
+  IngestError error = IngestError::none;  // bad_content_length: cut at From_ lines instead; the
+                                          // message becomes an error item, not verified (mbox_item.cpp)
   std::string error_detail;
 };
 
