@@ -78,7 +78,9 @@ void add_keygen_command(CLI::App& app, KeygenArgs& args) {
       "Exit codes: 0 written; 64 bad usage; 73 --out exists (remove it first to replace the key);\n"
       "74 --out could not be written.");
   cmd->add_option("--type", args.type, "rsa or ed25519")->check(CLI::IsMember({"rsa", "ed25519"}))->capture_default_str();
-  cmd->add_option("--bits", args.bits, "RSA modulus size")->check(CLI::Range(1024, 4096))->capture_default_str();
+  CLI::Option* bits =
+      cmd->add_option("--bits", args.bits, "RSA modulus size")->check(CLI::Range(1024, 4096))->capture_default_str();
+  bits->each([&args](const std::string&) { args.bits_given = true; });
   cmd->add_option("--domain,-d", args.domain, "Domain the key is for")->required();
   cmd->add_option("--selector,-s", args.selector, "Selector")->required();
   cmd->add_option("--out,-o", args.out, "Where to write the private key (PEM)")->required();
@@ -267,6 +269,7 @@ int run_sign(const SignArgs& args) {
 
 int run_keygen(const KeygenArgs& args) {
   // The names the record is published under: what sign and verifiers accept (RFC 6376 §3.1, §3.5).
+  if (args.bits_given && args.type == "ed25519") throw CLI::ValidationError("--bits", "Ed25519 keys have no size to choose");
   if (!is_valid_dns_name(args.domain)) throw CLI::ValidationError("--domain", "'" + args.domain + "' is not a domain name");
   if (!is_valid_dns_name(args.selector)) {
     throw CLI::ValidationError("--selector", "'" + args.selector + "' is not a selector: dot-separated labels");

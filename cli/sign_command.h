@@ -30,6 +30,7 @@ struct SignArgs {
 struct KeygenArgs {
   std::string type = "rsa";
   unsigned bits = 2048;
+  bool bits_given = false;  // --bits was on the command line (refused for Ed25519)
   std::string domain, selector, out;
   bool zone = false;
 };

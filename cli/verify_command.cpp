@@ -75,7 +75,7 @@ void add_verify_command(CLI::App& app, VerifyArgs& args) {
   cmd->add_flag("--legacy", args.legacy,
                 "Policy for old archives: accept rsa-sha1, RSA keys from 512 bits, empty h= items and draft"
                 " signatures without v= (default policy: strict, RFC 6376 + RFC 8301)");
-  cmd->add_option("--at", args.at, "Verify as of this time (x= expiry): unix seconds or ISO 8601, e.g. 2019-03-01T12:00:00Z");
+  cmd->add_option("--at", args.at, "Verify as of this time (x= expiry): unix seconds or ISO 8601, e.g. 2019-03-01T12:00:00Z (a time without a zone is UTC)");
   cmd->add_option("--max-signatures", args.max_signatures, "Signatures checked per message; the rest get neutral and their keys are not looked up")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
