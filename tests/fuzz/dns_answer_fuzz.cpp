@@ -12,5 +12,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!ok && !answer.txt.empty()) __builtin_trap();   // a failed parse returns no records
   if (ok && !answer.txt.empty() && !answer.ttl) __builtin_trap();  // records always carry a TTL
   if (answer.rcode < 0 || answer.rcode > 15) __builtin_trap();
+  // A name to ask next only when the answer ended at a CNAME and gave no key: never a loop back to
+  // "nothing followed", never alongside records.
+  if (!answer.unanswered_target.empty() && (answer.cname_links == 0 || !answer.txt.empty())) __builtin_trap();
+  if (answer.cname_links > 0 && !answer.cname_ttl) __builtin_trap();
   return 0;
 }
