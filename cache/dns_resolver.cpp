@@ -56,8 +56,9 @@ struct Query {
   std::string name;  // what is asked now: the lookup's name, or a CNAME target on the way from it
   DnsCallback done;
   DnsResolver::Channel* channel;
-  int cname_links = 0;  // followed so far, in earlier answers
+  int cname_links = 0;  // followed so far
   std::optional<std::uint32_t> cname_ttl;  // the smallest TTL of those links
+  bool chased = false;  // name is a CNAME target that an earlier answer left out
 };
 
 std::string format_peer(const sockaddr* addr) {
@@ -250,22 +251,24 @@ void deliver_finished(DnsResolver::Channel& channel, std::atomic<std::uint64_t>&
     TxtAnswer parsed;
     const TxtAnswer* message = parse_message(done, parsed);
     DnsAnswer answer;
-    if (message != nullptr && !message->unanswered_target.empty()) {
-      // The answer stops at a CNAME: ask for its target, up to kMaxCnameLinks in all.
+    if (message != nullptr) {  // the links of this answer count with those followed before it
       query->cname_links += message->cname_links;
       take_min(query->cname_ttl, message->cname_ttl);
-      if (query->cname_links <= kMaxCnameLinks) {
-        query->name = message->unanswered_target;
-        channel.chasing.push_back(query.release());
-        chased = true;
-        continue;
-      }
+    }
+    if (query->cname_links > kMaxCnameLinks) {
       answer = failure(engine::Reason::key_not_found, DnsOutcome::nodata,
                        "CNAME chain longer than " + std::to_string(kMaxCnameLinks) + " links (a loop?)");
+    } else if (message != nullptr && !message->unanswered_target.empty()) {
+      // The answer stops at a CNAME: ask for its target.
+      query->name = message->unanswered_target;
+      query->chased = true;
+      channel.chasing.push_back(query.release());
+      chased = true;
+      continue;
     } else {
       answer = map_status(done.status, done.timeouts, message);
-      // After a CNAME, a failure says where it happened.
-      if (query->cname_links > 0 && answer.lookup != engine::Reason::ok) answer.detail += " at CNAME target " + query->name;
+      // After a chase, a failure says where it happened.
+      if (query->chased && answer.lookup != engine::Reason::ok) answer.detail += " at CNAME target " + query->name;
     }
     if (answer.ttl) take_min(answer.ttl, query->cname_ttl);  // a key holds no longer than the links to it
     answer.queried = unix_now();

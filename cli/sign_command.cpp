@@ -141,20 +141,27 @@ void check_sign_inputs(const std::vector<std::string>& messages) {
   }
 }
 
-// Writes bytes to path, created or truncated, with the permission bits mode: the file is created
-// 0600 and only given mode once written, so it is never readable by others before its mode says.
+// Writes bytes to path as a new file with the permission bits mode: created 0600 and only given
+// mode once written, so it is never readable by others before its mode says. A copy left by an
+// earlier run is removed first: it may be read-only (the copy of a read-only input), and writing
+// through it would keep its old mode, or follow a symbolic link put in its place.
 bool write_private_copy(const fs::path& path, std::string_view head, std::string_view rest, mode_t mode,
                         std::string& reason) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    reason = std::strerror(errno);
+    return false;
+  }
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
     reason = std::strerror(errno);
     return false;
   }
-  bool ok = ::fchmod(fd, 0600) == 0;  // a copy left by an earlier run keeps its mode under O_TRUNC
+  bool ok = true;
   for (std::string_view part : {head, rest}) {
     while (ok && !part.empty()) {
       const ssize_t n = ::write(fd, part.data(), part.size());
       if (n < 0 && errno == EINTR) continue;
+      if (n == 0) errno = EIO;  // no progress and no error: do not report a stale errno
       ok = n > 0;
       if (ok) part.remove_prefix(static_cast<std::size_t>(n));
     }
@@ -286,10 +293,17 @@ int run_keygen(const KeygenArgs& args) {
     return err == EEXIST ? kExitCantCreate : kExitIoError;
   }
   const std::string pem = key.to_pem();
-  const bool written = ::write(fd, pem.data(), pem.size()) == static_cast<ssize_t>(pem.size());
-  const int write_errno = errno;
-  if (::close(fd) != 0 || !written) {
-    fmt::print(stderr, "dkimscan: keygen: cannot write {}: {}\n", args.out, std::strerror(written ? errno : write_errno));
+  std::string_view left = pem;
+  int write_errno = 0;
+  while (!left.empty() && write_errno == 0) {
+    const ssize_t n = ::write(fd, left.data(), left.size());
+    if (n > 0) left.remove_prefix(static_cast<std::size_t>(n));
+    else if (n < 0 && errno != EINTR) write_errno = errno;
+    else if (n == 0) write_errno = EIO;
+  }
+  if (::close(fd) != 0 && write_errno == 0) write_errno = errno;
+  if (write_errno != 0) {
+    fmt::print(stderr, "dkimscan: keygen: cannot write {}: {}\n", args.out, std::strerror(write_errno));
     ::unlink(args.out.c_str());
     return kExitIoError;
   }

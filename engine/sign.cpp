@@ -44,12 +44,16 @@ std::size_t count_fields(const ParsedMessage& message, std::string_view name) no
 std::vector<std::string_view> signed_header_names(const ParsedMessage& message, const SignOptions& options) {
   const std::vector<std::string>& wanted = options.headers.empty() ? default_signed_headers() : options.headers;
   std::vector<std::string_view> names;
+  std::size_t signatures_listed = 0;  // DKIM-Signature, however many times the list names it
   for (const std::string& name : wanted) {
     const std::size_t present = count_fields(message, name);
     std::size_t listed = options.oversign ? present + 1 : present;
     if (options.headers.empty() && present == 0) continue;  // defaults: only what is there
     if (!options.headers.empty() && listed == 0) listed = 1;  // explicit: as asked
-    if (iequals(name, "DKIM-Signature")) listed = present;
+    if (iequals(name, "DKIM-Signature")) {
+      listed = present - signatures_listed;
+      signatures_listed = present;
+    }
     names.insert(names.end(), listed, name);
   }
   // §5.4: From MUST be signed (an explicit list without it is refused by check_sign_options).

@@ -73,7 +73,7 @@ IngestError unpack_dovecot_lz4(std::string_view bytes, std::size_t max_bytes, st
     }
     return IngestError::none;
   } catch (...) {  // std::bad_alloc
-    why = "out of memory unpacking dovecot lz4 data";
+    why = "out of memory";  // short enough not to allocate
     return IngestError::unreadable;
   }
 }

@@ -186,6 +186,12 @@ class InputsSource final : public MessageSource {
       current_ = open_mbox_view(std::move(path), std::move(bytes), options_);
       return false;
     }
+    // A file in dovecot's lz4 container holds one message; a worker unpacks a larger one the same
+    // way (load_deferred(): the sniff hands it on as one message), so -j does not change the result.
+    if (looks_dovecot_lz4(bytes.bytes)) {
+      set_dovecot_lz4_message(out, std::move(path), bytes.bytes, options_);
+      return true;
+    }
     set_single_message(out, std::move(path), std::move(bytes), options_);
     return true;
   }

@@ -165,6 +165,38 @@ TEST(DnsResolver, ACnameLoopEndsAfterEightLinks) {
   EXPECT_EQ(responder.queries(), 9u);  // the name, then one query per link
 }
 
+// The limit holds for links in one answer as for links across queries: a server that hands over a
+// 9-link chain with the key at its end gives no key, nor do two answers of 8 links each.
+TEST(DnsResolver, NoChainLongerThanEightLinksGivesAKey) {
+  DnsResponder responder([](const std::string& name) {
+    std::vector<std::string> nine;
+    for (int i = 1; i <= 9; ++i) nine.push_back("h" + std::to_string(i) + ".test");
+    if (name == "nine._domainkey.a.test") {
+      Reply reply = txt({{"v=DKIM1; p=key"}});
+      reply.cnames = nine;
+      return reply;
+    }
+    if (name == "eight._domainkey.a.test") return cname_only("h8.test");  // the chase starts at h8
+    Reply reply = txt({{"v=DKIM1; p=key"}});
+    reply.cnames = {"h9.test", "h10.test", "h11.test", "h12.test", "h13.test", "h14.test", "h15.test", "h16.test"};
+    return reply;
+  });
+  DnsResolver resolver(options_for(responder));
+  for (const char* name : {"nine._domainkey.a.test", "eight._domainkey.a.test"}) {
+    const DnsAnswer answer = resolve_now(resolver, name);
+    EXPECT_EQ(answer.lookup, Reason::key_not_found) << name;
+    EXPECT_EQ(answer.detail, "CNAME chain longer than 8 links (a loop?)") << name;
+  }
+  // Eight links in one answer are within the limit.
+  DnsResponder eight([](const std::string&) {
+    Reply reply = txt({{"v=DKIM1; p=key"}});
+    for (int i = 1; i <= 8; ++i) reply.cnames.push_back("h" + std::to_string(i) + ".test");
+    return reply;
+  });
+  DnsResolver within(options_for(eight));
+  EXPECT_EQ(resolve_now(within, "s._domainkey.a.test").lookup, Reason::ok);
+}
+
 TEST(DnsResolver, ServfailAndRefusedAreTemporary) {
   DnsResponder responder([](const std::string& name) {
     return of_kind(name.starts_with("sf.") ? Reply::Kind::servfail : Reply::Kind::refused);

@@ -744,11 +744,18 @@ TEST_F(Cli, SignedCopiesKeepTheirInputsPermissions) {
     EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
     return st.st_mode & 0777;
   };
-  for (const mode_t mode : {0644u, 0600u, 0640u}) {
+  for (const mode_t mode : {0644u, 0600u, 0640u, 0444u, 0400u, 0644u}) {  // a read-only copy is replaced too
     ASSERT_EQ(::chmod(input.c_str(), mode), 0);
-    ASSERT_EQ(run_command(dkimscan_command(sign)).exit_code, 0);
+    ASSERT_EQ(run_command(dkimscan_command(sign)).exit_code, 0) << std::oct << mode;
     EXPECT_EQ(mode_of(dir_ / "perm-out/1.eml"), mode);
   }
+  // A copy replaced by a symbolic link is replaced in turn, not written through.
+  const std::string victim = dir_.write("victim.txt", "keep me\n");
+  fs::remove(dir_ / "perm-out/1.eml");
+  fs::create_symlink(victim, dir_ / "perm-out/1.eml");
+  ASSERT_EQ(run_command(dkimscan_command(sign)).exit_code, 0);
+  EXPECT_EQ(read_text(victim), "keep me\n");
+  EXPECT_FALSE(fs::is_symlink(dir_ / "perm-out/1.eml"));
 }
 
 // keygen creates the private key 0600, never over an existing file or through a symbolic link

@@ -81,5 +81,26 @@ TEST(DovecotLz4, AMaildirFileInItIsReadAsItsMessageHoweverItIsRead) {
   EXPECT_EQ(deferred[1].error_detail, immediate[1].error_detail);
 }
 
+// Outside a Maildir too, a file in the container is its message, whether the sniff reads it whole
+// (small) or hands it to a worker (large): the same at -j1 and -jN.
+TEST(DovecotLz4, ALooseFileIsItsMessageHoweverItIsRead) {
+  TempDir dir;
+  const std::string large = large_message();
+  const std::string small = make_message("small", "a short body\n");
+  dir.write("loose/large.lz4", pack_dovecot_lz4(large));
+  dir.write("loose/small.lz4", pack_dovecot_lz4(small));
+  ASSERT_GT(pack_dovecot_lz4(large).size(), 16u * 1024);  // beyond what the sniff reads whole
+  const testing::ReadBothWays read = testing::read_both_ways({dir / "loose"});
+  const auto& [immediate, deferred, arena] = read;
+  ASSERT_EQ(immediate.size(), 2u);
+  ASSERT_EQ(deferred.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(immediate[i].error, IngestError::none) << immediate[i].source << ": " << immediate[i].error_detail;
+    EXPECT_EQ(deferred[i].error, IngestError::none) << deferred[i].source << ": " << deferred[i].error_detail;
+    EXPECT_EQ(immediate[i].bytes, i == 0 ? large : small);
+    EXPECT_EQ(deferred[i].bytes, immediate[i].bytes);
+  }
+}
+
 }  // namespace
 }  // namespace dkimscan::ingest
