@@ -141,6 +141,17 @@ void check_sign_inputs(const std::vector<std::string>& messages) {
   }
 }
 
+// Writes all of bytes to fd: 0, or the errno of the failure (EIO for a write that makes no progress).
+int write_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n > 0) bytes.remove_prefix(static_cast<std::size_t>(n));
+    else if (n == 0) return EIO;
+    else if (errno != EINTR) return errno;
+  }
+  return 0;
+}
+
 // Writes bytes to path as a new file with the permission bits mode: created 0600 and only given
 // mode once written, so it is never readable by others before its mode says. A copy left by an
 // earlier run is removed first: it may be read-only (the copy of a read-only input), and writing
@@ -156,23 +167,12 @@ bool write_private_copy(const fs::path& path, std::string_view head, std::string
     reason = std::strerror(errno);
     return false;
   }
-  bool ok = true;
-  for (std::string_view part : {head, rest}) {
-    while (ok && !part.empty()) {
-      const ssize_t n = ::write(fd, part.data(), part.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n == 0) errno = EIO;  // no progress and no error: do not report a stale errno
-      ok = n > 0;
-      if (ok) part.remove_prefix(static_cast<std::size_t>(n));
-    }
-  }
-  ok = ok && ::fchmod(fd, mode) == 0;
-  if (!ok) reason = std::strerror(errno);
-  if (::close(fd) != 0 && ok) {
-    reason = std::strerror(errno);
-    ok = false;
-  }
-  return ok;
+  int error = write_all(fd, head);
+  if (error == 0) error = write_all(fd, rest);
+  if (error == 0 && ::fchmod(fd, mode) != 0) error = errno;
+  if (::close(fd) != 0 && error == 0) error = errno;
+  if (error != 0) reason = std::strerror(error);
+  return error == 0;
 }
 
 // A zone-file line: TXT character-strings hold at most 255 bytes (RFC 1035 §3.3.14).
@@ -292,15 +292,7 @@ int run_keygen(const KeygenArgs& args) {
                err == EEXIST ? " (keygen never overwrites a key: remove it first to replace it)" : "");
     return err == EEXIST ? kExitCantCreate : kExitIoError;
   }
-  const std::string pem = key.to_pem();
-  std::string_view left = pem;
-  int write_errno = 0;
-  while (!left.empty() && write_errno == 0) {
-    const ssize_t n = ::write(fd, left.data(), left.size());
-    if (n > 0) left.remove_prefix(static_cast<std::size_t>(n));
-    else if (n < 0 && errno != EINTR) write_errno = errno;
-    else if (n == 0) write_errno = EIO;
-  }
+  int write_errno = write_all(fd, key.to_pem());
   if (::close(fd) != 0 && write_errno == 0) write_errno = errno;
   if (write_errno != 0) {
     fmt::print(stderr, "dkimscan: keygen: cannot write {}: {}\n", args.out, std::strerror(write_errno));
