@@ -34,7 +34,7 @@ def run_once(binary, argv_tail, out_path):
 
 
 def results_without_summary(path):
-    """The jsonl output but its last line (the summary, which holds timings)."""
+    """The output but its last line (jsonl's summary, which holds timings; for authres, one result less)."""
     with open(path, "rb") as f:
         lines = f.read().splitlines()
     return lines[:-1]
@@ -45,10 +45,12 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--rounds", type=int, default=12, help="runs of each binary (default 12)")
     p.add_argument("--keys", required=True, help="the corpus's key file")
+    p.add_argument("--format", default="jsonl", choices=["jsonl", "authres", "text"],
+                   help="output format (default jsonl); authres compares binaries whose jsonl gained a field")
     p.add_argument("input", help="a folder, Maildir or mbox")
     p.add_argument("binaries", nargs="+", help="dkimscan binaries; the first is the reference")
     args = p.parse_args()
-    tail = ["verify", "-j", str(args.threads), "--quiet", "--format", "jsonl", "--keys", args.keys, args.input]
+    tail = ["verify", "-j", str(args.threads), "--quiet", "--format", args.format, "--keys", args.keys, args.input]
     times = {b: [] for b in args.binaries}
     with tempfile.TemporaryDirectory() as work:
         outputs = {b: os.path.join(work, f"{i}.jsonl") for i, b in enumerate(args.binaries)}
