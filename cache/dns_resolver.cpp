@@ -155,8 +155,8 @@ DnsAnswer failure(engine::Reason reason, DnsOutcome outcome, std::string detail)
 }
 
 // A NOERROR answer: TXT records, or NODATA when there are none (RFC 6376 §6.1.2 step 2).
-// parsed is null when the server's message is missing or malformed.
-DnsAnswer answer_from_message(const TxtAnswer* parsed, int status) {
+// parsed is null when the server's message is missing or malformed; its records are moved out.
+DnsAnswer answer_from_message(TxtAnswer* parsed, int status) {
   if (parsed == nullptr && status == ARES_SUCCESS) {
     return failure(engine::Reason::key_dns_servfail, DnsOutcome::network, "malformed DNS answer");
   }
@@ -172,14 +172,14 @@ DnsAnswer answer_from_message(const TxtAnswer* parsed, int status) {
     return answer;
   }
   DnsAnswer answer;
-  answer.txt = parsed->txt;
+  answer.txt = std::move(parsed->txt);
   answer.ttl = parsed->ttl;
   return answer;
 }
 
 // RFC 6376 §6.1.2: no key (NXDOMAIN, NODATA) is a permerror; a server or network failure that
 // may pass is a temperror (key_dns_servfail / key_dns_timeout).
-DnsAnswer map_status(int status, int timeouts, const TxtAnswer* parsed) {
+DnsAnswer map_status(int status, int timeouts, TxtAnswer* parsed) {
   using engine::Reason;
   switch (status) {
     case ARES_SUCCESS:
@@ -233,7 +233,7 @@ void take_min(std::optional<std::uint32_t>& into, std::optional<std::uint32_t> v
 }
 
 // What the server's message says, when there is one to read.
-const TxtAnswer* parse_message(const Finished& done, TxtAnswer& parsed) {
+TxtAnswer* parse_message(const Finished& done, TxtAnswer& parsed) {
   const bool readable = done.status == ARES_SUCCESS || done.status == ARES_ENODATA || done.status == ARES_ENOTFOUND;
   return readable && !done.message.empty() && parse_txt_answer(done.message, parsed) ? &parsed : nullptr;
 }
@@ -249,7 +249,7 @@ void deliver_finished(DnsResolver::Channel& channel, std::atomic<std::uint64_t>&
   for (Finished& done : finished) {
     std::unique_ptr<Query> query(done.query);
     TxtAnswer parsed;
-    const TxtAnswer* message = parse_message(done, parsed);
+    TxtAnswer* message = parse_message(done, parsed);
     DnsAnswer answer;
     if (message != nullptr) {  // the links of this answer count with those followed before it
       query->cname_links += message->cname_links;
