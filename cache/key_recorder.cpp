@@ -3,6 +3,7 @@
 // that a line cannot hold verbatim written with escaped=1 (cache/KEYFILE.md).
 #include "cache/key_recorder.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -113,21 +114,18 @@ KeyRecorder::Shard& KeyRecorder::shard_for(std::string_view name) const {
 bool KeyRecorder::recorded(std::string_view name) const {
   Shard& shard = shard_for(name);
   std::lock_guard lock(shard.mutex);
-  return shard.names.contains(name);
+  return shard.lines.contains(name);
 }
 
 void KeyRecorder::record(std::string_view name, const RecordedAnswer& answer) noexcept {
   try {
     Shard& shard = shard_for(name);
-    {
-      std::lock_guard lock(shard.mutex);
-      if (!shard.names.emplace(name).second) return;
+    if (recorded(name)) return;
+    std::string text = format_recorded(name, answer);  // outside the lock: it allocates
+    std::lock_guard lock(shard.mutex);
+    if (shard.lines.try_emplace(std::string(name), std::move(text)).second) {
+      count_.fetch_add(1, std::memory_order_relaxed);
     }
-    const std::string text = format_recorded(name, answer);
-    count_.fetch_add(1, std::memory_order_relaxed);
-    std::lock_guard lock(file_mutex_);
-    if (file_ == nullptr || text.empty()) return;
-    if (std::fwrite(text.data(), 1, text.size(), file_) != text.size()) note_error(errno);
   } catch (...) {  // std::bad_alloc: the snapshot is incomplete, say so at the end
     std::lock_guard lock(file_mutex_);
     note_error(ENOMEM);
@@ -137,6 +135,16 @@ void KeyRecorder::record(std::string_view name, const RecordedAnswer& answer) no
 void KeyRecorder::finish() {
   std::lock_guard lock(file_mutex_);
   if (file_ == nullptr) return;
+  // Sorted, so that the file does not depend on which worker asked for which key first.
+  std::vector<std::pair<std::string_view, std::string_view>> names;
+  for (Shard& shard : shards_) {
+    std::lock_guard shard_lock(shard.mutex);
+    for (const auto& [name, text] : shard.lines) names.emplace_back(name, text);
+  }
+  std::sort(names.begin(), names.end());
+  for (const auto& [name, text] : names) {
+    if (error_ == 0 && std::fwrite(text.data(), 1, text.size(), file_) != text.size()) note_error(errno);
+  }
   if (std::fclose(file_) != 0) note_error(errno);
   file_ = nullptr;
   if (error_ != 0) {

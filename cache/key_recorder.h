@@ -2,7 +2,9 @@
 // --record-keys FILE: writes every key answer the run used, once per name, in the key-file format
 // with "#@" metadata (cache/KEYFILE.md), so that --keys FILE replays the run offline. A KeySet holds
 // parsed keys, not TXT text, so the layers that see raw answers (key files, the DNS cache) report
-// them here; record() is thread-safe and cheap for names already written (a sharded seen-set).
+// them here; record() is thread-safe and cheap for names already recorded (a sharded map). The
+// names are written sorted by finish(), so that one archive gives the same snapshot file whatever
+// the thread count or the order in which the answers came (a forensic audit diffs snapshots).
 #pragma once
 
 #include <array>
@@ -12,7 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "cache/key_file.h"
@@ -56,10 +58,11 @@ class KeyRecorder {
 
   // True when name was already recorded (then there is no need to build its RecordedAnswer).
   bool recorded(std::string_view name) const;
-  // Writes name's answer unless it was written before. Thread-safe; never throws (an I/O error
-  // is remembered and reported by finish()).
+  // Keeps name's answer unless it was recorded before. Thread-safe; never throws (running out of
+  // memory is remembered and reported by finish()).
   void record(std::string_view name, const RecordedAnswer& answer) noexcept;
-  // Flushes and closes the file; throws KeySnapshotError on an I/O error. Idempotent.
+  // Writes the recorded names in byte order of their names, then closes the file; throws
+  // KeySnapshotError on an I/O error. Idempotent.
   void finish();
 
   std::size_t names_recorded() const noexcept { return count_.load(std::memory_order_relaxed); }
@@ -68,7 +71,8 @@ class KeyRecorder {
   static constexpr std::size_t kShards = 16;
   struct Shard {
     mutable std::mutex mutex;
-    std::unordered_set<std::string, NameHash, std::equal_to<>> names;
+    // name → its lines (format_recorded; empty for a name that cannot be written)
+    std::unordered_map<std::string, std::string, NameHash, std::equal_to<>> lines;
   };
   Shard& shard_for(std::string_view name) const;
   void note_error(int error) noexcept;  // keeps the first; file_mutex_ held (or in the constructor)
@@ -77,7 +81,7 @@ class KeyRecorder {
   mutable std::array<Shard, kShards> shards_;
   std::mutex file_mutex_;
   std::FILE* file_ = nullptr;  // guarded by file_mutex_
-  int error_ = 0;              // the first I/O error's errno, 0 while none (guarded by file_mutex_)
+  int error_ = 0;              // the first error's errno, 0 while none (guarded by file_mutex_)
   std::atomic<std::size_t> count_{0};
 };
 

@@ -488,6 +488,34 @@ TEST_F(Cli, SnapshotReplaysTheRunWithItsClock) {
       "--at 1700000100 --legacy --must-be-signed Subject,To --min-rsa-bits 2048"));
 }
 
+// The same archive gives the same snapshot file at every thread count: its names are written
+// sorted, not in the order the workers happened to ask for them, so that two audits can be diffed.
+TEST_F(Cli, SnapshotIsTheSameFileAtEveryThreadCount) {
+  // 20 copies of the three messages, so that the workers race for the keys at -j4.
+  for (int i = 1; i < 20; ++i) {
+    for (const char* name : {"01-pass.eml", "02-fail.eml", "03-unsigned.eml"}) {
+      dir_.write("m/" + std::to_string(i) + "-" + name, read_text(dir_ / (std::string("m/") + name)));
+    }
+  }
+  std::vector<std::string> snapshots;
+  for (const char* threads : {"1", "4"}) {
+    const std::string snapshot = dir_ / (std::string("snapshot-j") + threads + ".zone");
+    ASSERT_EQ(run_command(verify_args(keys(), shell_quote(dir_ / "m"),
+                                      std::string("--at 1700000000 -j ") + threads + " --record-keys " +
+                                          shell_quote(snapshot)))
+                  .exit_code,
+              1);  // 02-fail.eml fails
+    snapshots.push_back(read_text(snapshot));
+  }
+  EXPECT_EQ(snapshots[0], snapshots[1]);
+  std::vector<std::string> names;
+  for (const std::string& line : split_lines(snapshots[0])) {
+    if (!line.empty() && line[0] != '#') names.push_back(line.substr(0, line.find(' ')));
+  }
+  ASSERT_GE(names.size(), 2u) << snapshots[0];
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end())) << snapshots[0];
+}
+
 // --legacy accepts what RFC 8301 refuses (Mail::DKIM goodkey_1: rsa-sha1, 512-bit key), and says so.
 TEST_F(Cli, LegacyPolicyIsReportedAndAcceptsRsaSha1) {
   const std::string message = shell_quote(kData + "/mail-dkim/messages/goodkey_1.eml");
