@@ -241,7 +241,10 @@ class ArchiveSource final : public MessageSource {
       if (status == ARCHIVE_EOF) {
         done_ = true;
         if (entries_ > 0) return false;
-        set_error(out, name_, IngestError::empty, "no messages in the archive");
+        // libarchive's "empty" format is a stream that unpacked to nothing (a gzip of no bytes);
+        // otherwise a tar or zip held no message entries.
+        set_error(out, name_, IngestError::empty,
+                  la().format(a_) == ARCHIVE_FORMAT_EMPTY ? "zero bytes once unpacked" : "no messages in the archive");
         return true;
       }
       if (status < ARCHIVE_WARN) {  // a damaged or truncated archive: report it and stop here

@@ -201,13 +201,31 @@ TEST(ArchiveSource, EntryLargerThanTheLimitIsAnItemAndTheNextEntryFollows) {
   EXPECT_EQ(items[2].error_detail, "entry larger than 1000 bytes");
 }
 
+// A compressed file that unpacks to nothing says so, whether it stands alone or is a Maildir
+// message dovecot stored compressed (read both ways the pipeline reads it); a tar with no
+// messages in it is a different case with a different detail.
 TEST(ArchiveSource, EmptyCompressedFileIsEmpty) {
   TempDir dir;
   const std::string path = dir.write("e.eml", "");
-  ASSERT_TRUE(shell("gzip " + path));
+  dir.write("Maildir/cur/1.host:2,S", "");
+  dir.write("Maildir/new/.keep", "");
+  const std::string message = dir / "Maildir/cur/1.host:2,S";
+  ASSERT_TRUE(shell("gzip " + path + " && gzip -c " + message + " > " + (dir / "z") + " && mv " + (dir / "z") + " " +
+                    message + " && tar -czf " + (dir / "none.tgz") + " -C " + dir.path() + " Maildir/new"));
   auto items = read_all({path + ".gz"});
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0].error, IngestError::empty);
+  EXPECT_EQ(items[0].error_detail, "zero bytes once unpacked");
+  const testing::ReadBothWays maildir = testing::read_both_ways({dir / "Maildir/cur/1.host:2,S"});
+  for (const auto* read : {&maildir.immediate, &maildir.deferred}) {
+    ASSERT_EQ(read->size(), 1u);
+    EXPECT_EQ(read->at(0).error, IngestError::empty);
+    EXPECT_EQ(read->at(0).error_detail, "zero bytes once unpacked");
+  }
+  items = read_all({dir / "none.tgz"});
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].error, IngestError::empty);
+  EXPECT_EQ(items[0].error_detail, "no messages in the archive");
 }
 
 TEST(ArchiveSource, GarbageWithGzipMagicIsAnErrorItem) {
