@@ -183,6 +183,87 @@ struct BodyDone {
   ~BodyDone() { count.fetch_add(1, std::memory_order_release); }
 };
 
+// Takes the next items of the source into batch: up to batch_messages of them, or batch_bytes
+// bytes, whichever comes first. False when the source had none left (the batch is then empty).
+bool fill_batch(Batch& batch, ingest::MessageSource& source, const PipelineOptions& options) {
+  batch.size = 0;
+  batch.bytes.reset();  // the last round's items were emitted and released
+  std::size_t bytes = 0;
+  while (batch.size < options.batch_messages && bytes < options.batch_bytes) {
+    if (batch.items.size() == batch.size) batch.items.emplace_back();
+    PipelineItem& item = batch.items[batch.size];
+    item.input = ingest::InputMessage{};
+    if (!source.next(item.input)) break;
+    item.note.clear();
+    bytes += item.input.deferred ? item.input.deferred_size : item.input.bytes.size();
+    ++batch.size;
+  }
+  return batch.size != 0;
+}
+
+// The part of reading that ingest left to the workers: cuts chunks into messages and reads the
+// items it deferred, into the batch's arena.
+void load_batch(Batch& batch, const PipelineOptions& options) {
+  if (options.expand) expand_chunks(batch, options.expand);
+  if (!options.load) return;
+  for (std::size_t i = 0; i < batch.size; ++i) {
+    if (batch.items[i].input.deferred) options.load(batch.items[i].input, batch.bytes);
+  }
+}
+
+// An item ingest could not read gets an empty result: it is reported as read, not verified.
+void clear_result(PipelineItem& item, const VerifyOptions& options) {
+  std::vector<SignatureResult> keep = std::move(item.result.signatures);
+  keep.clear();
+  item.result = MessageResult{};
+  item.result.policy = options.policy;
+  item.result.signatures = std::move(keep);  // capacity kept for the next round
+}
+
+void verify_batch(Batch& batch, const Verifier& verifier, const Reverifier& reverify, VerifyScratch& scratch) {
+  for (std::size_t i = 0; i < batch.size; ++i) {
+    PipelineItem& item = batch.items[i];
+    if (item.input.error != ingest::IngestError::none) {
+      clear_result(item, verifier.options());
+      continue;
+    }
+    // verify() resets every field; the signature vector keeps its capacity from the batch's
+    // previous round, so the steady state allocates nothing here.
+    verifier.verify(item.input.bytes, batch.keys, scratch, item.result);
+    if (reverify) reverify(item, batch.keys, scratch);
+  }
+}
+
+// Numbers the batch's items (and names what chunks were cut into); batches come in input order.
+void number_batch(Batch& batch, std::uint64_t& sequence, const Namer& name) {
+  for (std::size_t i = 0; i < batch.size; ++i) {
+    batch.items[i].sequence = sequence++;
+    if (name) name(batch.items[i].input);
+  }
+}
+
+// The sink's text for every item, one after another in batch.rendered.
+void render_batch(Batch& batch, const ResultSink& sink) {
+  batch.rendered.clear();
+  batch.rendered_end.resize(batch.size);
+  for (std::size_t i = 0; i < batch.size; ++i) {
+    sink.render(batch.items[i], batch.rendered);
+    batch.rendered_end[i] = batch.rendered.size();
+  }
+}
+
+// Hands each item and its text to the sink, in order, and lets go of its bytes; adds to stats.
+void emit_batch(Batch& batch, ResultSink& sink, PipelineStats& stats) {
+  const std::string_view rendered = batch.rendered;
+  for (std::size_t i = 0; i < batch.size; ++i) {
+    stats.bytes += batch.items[i].input.bytes.size();
+    const std::size_t begin = i == 0 ? 0 : batch.rendered_end[i - 1];
+    sink.emit(batch.items[i], rendered.substr(begin, batch.rendered_end[i] - begin));
+    batch.items[i].input = ingest::InputMessage{};  // release the mapping or buffer now
+  }
+  stats.messages += batch.size;
+}
+
 }  // namespace
 
 PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifier, KeyProvider& keys,
@@ -204,19 +285,7 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
     BodyDone done{bodies_done};
     StageClock clock{read_ns};
     Batch* batch = pool.take();
-    batch->size = 0;
-    batch->bytes.reset();  // the last round's items were emitted and released
-    std::size_t bytes = 0;
-    while (batch->size < options.batch_messages && bytes < options.batch_bytes) {
-      if (batch->items.size() == batch->size) batch->items.emplace_back();
-      PipelineItem& item = batch->items[batch->size];
-      item.input = ingest::InputMessage{};
-      if (!source.next(item.input)) break;
-      item.note.clear();
-      bytes += item.input.deferred ? item.input.deferred_size : item.input.bytes.size();
-      ++batch->size;
-    }
-    if (batch->size == 0) {
+    if (!fill_batch(*batch, source, options)) {
       pool.give_back(batch);
       control.stop();
       return nullptr;
@@ -234,10 +303,7 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
     gateway.reserve_wait();  // released by the waiter when the batch moves on
     if (options.load || options.expand) {  // reading deferred by ingest happens here, in parallel
       StageClock clock{read_ns};
-      if (options.expand) expand_chunks(*batch, options.expand);
-      for (std::size_t i = 0; i < batch->size; ++i) {
-        if (options.load && batch->items[i].input.deferred) options.load(batch->items[i].input, batch->bytes);
-      }
+      load_batch(*batch, options);
     }
     batch->waiter.arm(batch, &gateway);
     request_keys(*batch, keys, verifier.options().max_signatures, scratch.local(), tag_lists.local());
@@ -247,22 +313,7 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
   flow::function_node<Batch*, Batch*> verify(graph, flow::unlimited, [&](Batch* batch) {
     BodyDone done{bodies_done};
     StageClock clock{verify_ns};
-    VerifyScratch& local = scratch.local();
-    for (std::size_t i = 0; i < batch->size; ++i) {
-      PipelineItem& item = batch->items[i];
-      if (item.input.error != ingest::IngestError::none) {  // reported as read, not verified
-        std::vector<SignatureResult> keep = std::move(item.result.signatures);
-        keep.clear();
-        item.result = MessageResult{};
-        item.result.policy = verifier.options().policy;
-        item.result.signatures = std::move(keep);  // capacity kept for the next round
-        continue;
-      }
-      // verify() resets every field; the signature vector keeps its capacity from the batch's
-      // previous round, so the steady state allocates nothing here.
-      verifier.verify(item.input.bytes, batch->keys, local, item.result);
-      if (options.reverify) options.reverify(item, batch->keys, local);
-    }
+    verify_batch(*batch, verifier, options.reverify, scratch.local());
     return batch;
   });
 
@@ -272,10 +323,7 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
   flow::function_node<Batch*, Batch*> name(graph, flow::serial, [&](Batch* batch) {
     BodyDone done{bodies_done};
     StageClock clock{read_ns};
-    for (std::size_t i = 0; i < batch->size; ++i) {
-      batch->items[i].sequence = sequence++;
-      if (options.name) options.name(batch->items[i].input);
-    }
+    number_batch(*batch, sequence, options.name);
     return batch;
   });
 
@@ -283,12 +331,7 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
   flow::function_node<Batch*, Batch*> render(graph, flow::unlimited, [&](Batch* batch) {
     BodyDone done{bodies_done};
     StageClock clock{render_ns};
-    batch->rendered.clear();
-    batch->rendered_end.resize(batch->size);
-    for (std::size_t i = 0; i < batch->size; ++i) {
-      sink.render(batch->items[i], batch->rendered);
-      batch->rendered_end[i] = batch->rendered.size();
-    }
+    render_batch(*batch, sink);
     return batch;
   });
 
@@ -297,14 +340,7 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
   flow::function_node<Batch*, flow::continue_msg> emit(graph, flow::serial, [&](Batch* batch) {
     BodyDone done{bodies_done};
     StageClock clock{emit_ns};
-    const std::string_view rendered = batch->rendered;
-    for (std::size_t i = 0; i < batch->size; ++i) {
-      stats.bytes += batch->items[i].input.bytes.size();
-      const std::size_t begin = i == 0 ? 0 : batch->rendered_end[i - 1];
-      sink.emit(batch->items[i], rendered.substr(begin, batch->rendered_end[i] - begin));
-      batch->items[i].input = ingest::InputMessage{};  // release the mapping or buffer now
-    }
-    stats.messages += batch->size;
+    emit_batch(*batch, sink, stats);
     pool.give_back(batch);
     return flow::continue_msg();
   });
