@@ -49,17 +49,19 @@ void BM_parse_signature_ed25519(benchmark::State& state) { run_parse(state, ed25
 BENCHMARK(BM_parse_signature_ed25519);
 
 // Splitting the ~6 KB message into header fields and body (what precedes every signature parse).
+// split() stops at the empty line after the header, so bytes/s counts the header's bytes only.
 void BM_message_split_6k(benchmark::State& state) {
   const SignedFixture& fixture = rsa2048_fixture();
   engine::ParsedMessage parsed;
   parsed.split(fixture.message);
   if (parsed.defect() != engine::MessageDefect::none || parsed.fields().size() != 8) fail("message split wrong");
+  const auto header_bytes = static_cast<std::int64_t>(fixture.message.size() - parsed.body().size());
   for (auto _ : state) {
     parsed.split(fixture.message);
     benchmark::DoNotOptimize(parsed);
   }
   state.SetItemsProcessed(state.iterations());
-  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(fixture.message.size()));
+  state.SetBytesProcessed(state.iterations() * header_bytes);
 }
 BENCHMARK(BM_message_split_6k);
 
