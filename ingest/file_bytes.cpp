@@ -1,8 +1,11 @@
 // File: ingest/file_bytes.cpp
-// mmap-or-read, decided in one place. Mapping costs a few syscalls and page faults, so it only
-// pays for files of at least mmap_threshold bytes (ripgrep's heuristic, 4 MiB here). A large mbox
-// archive is not mapped but streamed in blocks (read_file_bytes' mbox_stream): its messages are
-// views into the blocks, and read() measured 3-4x cheaper than first touches of mapped pages.
+// How a file is brought into memory, decided in one place. Files are read, never mapped, unless a
+// caller asks for ReadMode::mmap: a mapped file that another process truncates while it is read
+// raises SIGBUS on the next touch of a page past the new end, which would end the run and lose
+// every result not yet written. A large mbox is read in blocks (read_file_bytes' mbox_stream): its
+// messages are views into the blocks, and read() measured 3-4x cheaper than first touches of
+// mapped pages anyway. A large archive is streamed through libarchive; a large message is read
+// whole, up to max_message_bytes.
 #include "ingest/file_bytes.h"
 
 #include <fcntl.h>
@@ -16,6 +19,7 @@
 #include <cstring>
 #include <limits>
 
+#include "ingest/archive_source.h"
 #include "ingest/mbox_split.h"
 #include "ingest/prefault.h"
 
@@ -41,6 +45,13 @@ FileBytes error_bytes(IngestError error, std::string detail) {
 }
 
 FileBytes errno_bytes(int err) { return error_bytes(error_from_errno(err), std::strerror(err)); }
+
+// A file the caller reads itself, as a stream (kind stream) or in blocks (mbox_stream).
+FileBytes stream_bytes(FileBytes::Kind kind) {
+  FileBytes out;
+  out.kind = kind;
+  return out;
+}
 
 // Maps fd read-only; an empty result when mmap refuses (the caller then reads).
 FileBytes try_map(int fd, std::size_t size) {
@@ -89,13 +100,16 @@ FileBytes read_exact(int fd, std::size_t size) {
   return out;
 }
 
-// Does the file start with a From_ line (an mbox archive)? Read at offset 0 without moving the
-// file position. Enough bytes for looks_like_mbox() to see past "From " to a colon: a message
-// whose first field is "From : joe@..." is one message, at any size.
-bool starts_like_mbox(int fd) noexcept {
+// What a large file holds, by its first bytes, read at offset 0 without moving the file position.
+// 512 bytes: enough for looks_like_mbox() to see past "From " to a colon (a message whose first
+// field is "From : joe@..." is one message, at any size), and for a tar header's magic.
+enum class LargeFile : std::uint8_t { mbox, packed, other };
+LargeFile sniff_large_file(int fd) noexcept {
   std::array<char, 512> head{};
   const ssize_t got = ::pread(fd, head.data(), head.size(), 0);
-  return got > 0 && looks_like_mbox(std::string_view(head.data(), static_cast<std::size_t>(got)));
+  const std::string_view bytes(head.data(), got > 0 ? static_cast<std::size_t>(got) : 0);
+  if (looks_like_mbox(bytes)) return LargeFile::mbox;
+  return looks_packed(bytes) ? LargeFile::packed : LargeFile::other;
 }
 
 }  // namespace
@@ -122,7 +136,7 @@ std::string_view read_file_head(const std::string& path, std::span<char> buffer)
 FileBytes read_file_into(const std::string& path, std::uint64_t expected_size, const IngestOptions& options,
                          ByteArena& arena) {
   // The arena holds small files only: a larger one gets its own buffer or mapping.
-  const std::uint64_t arena_limit = std::min<std::uint64_t>(ByteArena::kLargestTake, options.mmap_threshold);
+  const std::uint64_t arena_limit = std::min<std::uint64_t>(ByteArena::kLargestTake, options.large_file_bytes);
   if (options.read_mode == ReadMode::mmap || expected_size >= arena_limit) return read_file_bytes(path, options, true);
   // One byte more than expected tells a file that grew since the walk from one that did not.
   Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
@@ -151,32 +165,25 @@ FileBytes read_file_bytes(const std::string& path, const IngestOptions& options,
   if (::fstat(fd.fd, &st) != 0) return errno_bytes(errno);
   if (S_ISDIR(st.st_mode)) return error_bytes(IngestError::unreadable, "is a directory");
   if (!S_ISREG(st.st_mode)) {
-    if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
-      FileBytes out;
-      out.kind = FileBytes::Kind::stream;
-      return out;
-    }
+    if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) return stream_bytes(FileBytes::Kind::stream);
     return error_bytes(IngestError::not_regular, "not a regular file");
   }
   const auto size = static_cast<std::size_t>(st.st_size);
   if (size == 0) return read_exact(fd.fd, 0);
-  if (!one_message && options.read_mode != ReadMode::mmap && size >= options.mmap_threshold &&
-      starts_like_mbox(fd.fd)) {
-    FileBytes out;
-    out.kind = FileBytes::Kind::mbox_stream;
-    return out;
-  }
-  const bool want_map = options.read_mode == ReadMode::mmap ||
-                        (options.read_mode == ReadMode::auto_select && size >= options.mmap_threshold);
-  if (want_map) {
+  if (options.read_mode == ReadMode::mmap) {
     FileBytes mapped = try_map(fd.fd, size);
     if (mapped.kind == FileBytes::Kind::bytes) return mapped;
+  } else if (!one_message && size >= options.large_file_bytes) {
+    switch (sniff_large_file(fd.fd)) {
+      case LargeFile::mbox:
+        return stream_bytes(FileBytes::Kind::mbox_stream);
+      case LargeFile::packed:  // streamed: a 20 GB .tar.gz needs no 20 GB of memory
+        return stream_bytes(FileBytes::Kind::stream);
+      case LargeFile::other:  // a large message, or junk: read whole
+        break;
+    }
   }
-  if (size > options.max_message_bytes) {  // too large to buffer: the caller streams it
-    FileBytes out;
-    out.kind = FileBytes::Kind::stream;
-    return out;
-  }
+  if (size > options.max_message_bytes) return stream_bytes(FileBytes::Kind::stream);  // too large to buffer
   return read_exact(fd.fd, size);
 }
 

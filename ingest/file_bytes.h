@@ -1,8 +1,8 @@
 // File: ingest/file_bytes.h
-// Brings one file into memory, deciding mmap or read() in this one place (cf. ripgrep's
-// searcher/mmap.rs): large regular files are mapped read-only with MADV_SEQUENTIAL, small ones
-// read into one exact-size buffer, and what can be neither (a pipe, a file too large to buffer
-// whose mapping failed) is left for the caller to stream.
+// Brings one file into memory, deciding in this one place how: a file is read into one exact-size
+// buffer, and what should not be held whole (a pipe, a large mbox or archive, a file too large to
+// buffer) is left for the caller to stream. Files are mapped only when a caller asks for it
+// (ReadMode::mmap): see Mapping.
 #pragma once
 
 #include <cstddef>
@@ -19,7 +19,9 @@ namespace dkimscan::ingest {
 
 // A read-only private file mapping, unmapped when the last owner goes.
 // SAFETY: if another process truncates the file while it is mapped, touching the lost pages
-// raises SIGBUS. Like ripgrep we accept this for batch input that nobody is rewriting.
+// raises SIGBUS and ends the process. That is why the verifier never maps (ReadMode::auto_select
+// reads): a mailbox being rewritten by a mail server while it is audited must cost at most that
+// message, not the run.
 class Mapping {
  public:
   Mapping(const void* data, std::size_t size) noexcept : data_(data), size_(size) {}
@@ -50,10 +52,12 @@ struct FileBytes {
 };
 
 // Opens path (following symlinks) and decides how to hold it per options.read_mode:
-//   bytes:  the whole file (mapped or read); an empty file gives empty bytes.
-//   stream: a pipe or character device, or a regular file larger than max_message_bytes that
-//           could not be mapped: read it as a stream instead (open_archive_path(), archive_source.h).
-//   mbox_stream: an mbox archive of at least mmap_threshold bytes, unless read_mode is mmap:
+//   bytes:  the whole file (read, or mapped with ReadMode::mmap); an empty file gives empty bytes.
+//   stream: a pipe or character device, a compressed file or packed archive of at least
+//           large_file_bytes bytes (unless one_message), or a regular file larger than
+//           max_message_bytes that was not mapped: read it as a stream instead
+//           (open_archive_path(), archive_source.h).
+//   mbox_stream: an mbox archive of at least large_file_bytes bytes, unless read_mode is mmap:
 //           read it in blocks (cut in chunks by the workers, mbox_chunks.h, or with the mbox
 //           stream reader, mbox_source.h and file_reader.h). Its messages are views into what
 //           was read, as they would be into a mapping, but a first
@@ -67,7 +71,7 @@ FileBytes read_file_bytes(const std::string& path, const IngestOptions& options,
 // The regular file at path, which held expected_size bytes when it was found, read into arena
 // memory (storage stays empty: LIFETIME, the bytes live until the arena's reset()). It costs one
 // open and one read, where read_file_bytes() also needs fstat and an allocation. A file too large
-// for the arena (ByteArena::kLargestTake, or mmap_threshold if lower), or one that has grown
+// for the arena (ByteArena::kLargestTake, or large_file_bytes if lower), or one that has grown
 // since, goes through read_file_bytes() instead.
 FileBytes read_file_into(const std::string& path, std::uint64_t expected_size, const IngestOptions& options,
                          ByteArena& arena);

@@ -26,9 +26,9 @@ enum class StdinFormat : std::uint8_t {
 
 // How plain files are brought into memory (decided in file_bytes.cpp).
 enum class ReadMode : std::uint8_t {
-  auto_select,  // mmap files of at least mmap_threshold bytes, read() smaller ones
-  mmap,         // always try mmap first (read() still when mmap fails)
-  read,         // never mmap: small files read(), large ones streamed
+  auto_select,  // read() files, stream large mbox files and archives (never map: file_bytes.h)
+  mmap,         // always try mmap first (read() still when mmap fails); tests only: SIGBUS risk
+  read,         // the same as auto_select
 };
 
 struct IngestOptions {
@@ -38,12 +38,13 @@ struct IngestOptions {
   // A header line (RFC 5322 §2.1.1 says 998 octets) longer than this is line_too_long.
   std::size_t max_header_line = 64 * 1024;
   // A message or archive entry that must be buffered (read(), an mbox read in blocks, stdin,
-  // compressed, mboxrd un-quoting) larger than this is too_large. Mapped files have no limit.
+  // compressed, mboxrd un-quoting) larger than this is too_large. Mapped files (ReadMode::mmap)
+  // have no limit.
   std::size_t max_message_bytes = 256u * 1024 * 1024;
-  // Files from this size on are mapped. Unmapping costs a TLB shootdown on every core, which
-  // measured at 12-20% of a one-thread run over 64 KiB-4 MB Maildir files; a read() into a fresh
-  // buffer is cheaper up to about here. An mbox this large is read in blocks instead (file_bytes.h).
-  std::size_t mmap_threshold = 4u * 1024 * 1024;
+  // Files from this size on are large: an mbox this large is read in blocks, a compressed file or
+  // archive streamed, and a message read by the serial reader into a buffer of its own rather
+  // than by a worker into its batch's arena (file_bytes.h, sniff_ahead.h).
+  std::size_t large_file_bytes = 4u * 1024 * 1024;
   // The stream reader reads an mbox (a large file, stdin, an archive entry) in blocks of this
   // size, and a large mbox file is cut in chunks of this size (cut_mbox_chunks); messages point
   // into them. Tests make it tiny so that messages straddle blocks and chunks.

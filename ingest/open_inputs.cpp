@@ -68,7 +68,7 @@ void set_message_file(InputMessage& out, std::string path, FileBytes&& bytes, co
     case FileBytes::Kind::error:
       set_error_item(out, std::move(path), bytes.error, std::move(bytes.error_detail));
       return;
-    case FileBytes::Kind::stream:  // beyond the buffering limit and not mappable
+    case FileBytes::Kind::stream:  // beyond the buffering limit
     case FileBytes::Kind::mbox_stream:  // never for one message (read_file_bytes, read_file_into)
       set_error_item(out, std::move(path), IngestError::too_large, "message too large to read");
       return;
@@ -155,7 +155,7 @@ class InputsSource final : public MessageSource {
       case FileBytes::Kind::error:
         set_error_item(out, std::move(item.path), bytes.error, std::move(bytes.error_detail));
         return true;
-      case FileBytes::Kind::stream:  // a pipe, or too large to buffer and not mappable
+      case FileBytes::Kind::stream:  // a pipe, a large archive, or too large to buffer
         current_ = open_archive_path(std::move(item.path), options_);
         return false;
       case FileBytes::Kind::mbox_stream: {  // a large mbox: cut by the workers, or read in blocks
@@ -226,7 +226,7 @@ void load_deferred(InputMessage& item, const IngestOptions& options, ByteArena& 
       item.bytes = unquote_mboxrd_in_place(data, item.bytes.size());
     } else if (!has_quoted_from_line(item.bytes)) {
       // The bytes as stored are the message: most mail has no "From " line to quote.
-    } else if (item.bytes.size() > options.max_message_bytes) {  // a mapped archive: too large to copy
+    } else if (item.bytes.size() > options.max_message_bytes) {  // a mapped mbox (ReadMode::mmap): too large to copy
       item.error = IngestError::too_large;
       item.error_detail = unquote_too_large_detail(item.bytes.size());
       item.bytes = {};

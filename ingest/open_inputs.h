@@ -21,8 +21,8 @@ std::unique_ptr<MessageSource> open_inputs(const std::vector<std::string>& paths
                                            const IngestOptions& options);
 
 // Reads a deferred item (InputMessage::deferred) in place: its bytes, or an error. Files below
-// options.mmap_threshold and un-quoted mboxrd messages are put in arena (LIFETIME: the bytes then
-// live until the arena's reset(), and storage is empty); larger files are mapped as usual.
+// options.large_file_bytes and un-quoted mboxrd messages are put in arena (LIFETIME: the bytes then
+// live until the arena's reset(), and storage is empty); larger files get a buffer of their own.
 // Thread-safe for distinct arenas: the pipeline's workers call it for their own batches.
 void load_deferred(InputMessage& item, const IngestOptions& options, ByteArena& arena);
 

@@ -312,7 +312,7 @@ TEST(Pipeline, MboxReadInBlocksOrChunksGivesWhatTheMessageFilesGive) {
       SCOPED_TRACE(::testing::Message() << (chunks ? "chunks" : "blocks") << ", threads " << threads);
       ingest::IngestOptions read;
       read.mbox_format = ingest::MboxFormat::mboxrd;  // no ">>From " line would tell detection
-      read.mmap_threshold = 1;          // "large": read in blocks, or cut in chunks
+      read.large_file_bytes = 1;          // "large": read in blocks, or cut in chunks
       read.stream_block_bytes = 4096;   // messages straddle blocks and chunks, some outgrow one
       read.defer_reads = threads > 1;   // as the CLI sets it: un-quoting then moves to the workers
       read.cut_mbox_chunks = chunks;

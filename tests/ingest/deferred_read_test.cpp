@@ -188,7 +188,7 @@ TEST(DeferredRead, TheBytesAreTheFileAsItIsWhenLoaded) {
   dir.mkdir("Maildir/new");
   IngestOptions options;
   options.defer_reads = true;
-  options.mmap_threshold = 300;  // only 3.host is this large
+  options.large_file_bytes = 300;  // only 3.host is this large
   auto items = read_all({dir / "Maildir"}, options);
   ASSERT_EQ(items.size(), 4u);
   const std::string grown = make_message("grows", "1\nand a second line\n");

@@ -259,7 +259,7 @@ TEST(MboxChunks, ContentLengthVariantsStayWithTheStreamReader) {
   EXPECT_EQ(open_mbox_chunks(path, {}), nullptr);
   IngestOptions options;
   options.cut_mbox_chunks = true;
-  options.mmap_threshold = 1;  // "large": the kind of file that is cut in chunks
+  options.large_file_bytes = 1;  // "large": the kind of file that is cut in chunks
   auto items = testing::read_all({path}, options);
   ASSERT_EQ(items.size(), 2u);
   EXPECT_FALSE(items[0].mbox_chunk);
@@ -273,7 +273,7 @@ TEST(MboxChunks, OpenInputsHandsOutChunksOfALargeMbox) {
   const std::string path = dir.write("a.mbox", "From a\n" + kM1 + "\nFrom b\n" + kM2 + "\n");
   IngestOptions options;
   options.cut_mbox_chunks = true;
-  options.mmap_threshold = 1;
+  options.large_file_bytes = 1;
   options.stream_block_bytes = 32;
   auto items = testing::read_all({path}, options);
   ASSERT_EQ(items.size(), (std::filesystem::file_size(path) + 31) / 32);

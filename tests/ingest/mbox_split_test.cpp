@@ -428,11 +428,11 @@ TEST(MboxSplit, MessageStartingWithFromSpaceColonIsOneMessage) {
   testing::TempDir dir;
   const std::string message = "From : a@example.org\nSubject: s\n\nbody\n\nFrom the desk of b\n";
   IngestOptions large;
-  large.mmap_threshold = message.size();
+  large.large_file_bytes = message.size();
   for (const IngestOptions& options : {IngestOptions{}, large}) {
     const std::string path = dir.write("m.eml", message);
     auto items = testing::read_all({path}, options);
-    ASSERT_EQ(items.size(), 1u) << options.mmap_threshold;
+    ASSERT_EQ(items.size(), 1u) << options.large_file_bytes;
     EXPECT_EQ(items[0].source, path);
     EXPECT_EQ(items[0].error, IngestError::none);
     EXPECT_EQ(items[0].bytes, message);

@@ -70,7 +70,7 @@ TEST(SniffAhead, ItemsKeepTheWalkOrderAndEachFileGetsItsOwnGuess) {
   dir.mkdir("md/new");
   IngestOptions options;
   options.defer_reads = true;
-  options.mmap_threshold = 40'000;  // the 40,000-byte files are "large"
+  options.large_file_bytes = 40'000;  // the 40,000-byte files are "large"
   const std::vector<Walked> walked = walk_all({dir / "in", dir / "md", dir / "missing"}, options);
 
   PathWalker plain({dir / "in", dir / "md", dir / "missing"});
