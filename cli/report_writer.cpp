@@ -173,6 +173,10 @@ class JsonLinesWriter final : public ReportWriter {
     fmt::format_to(out, ",\"stage_seconds\":{{\"read\":{:.6f},\"verify\":{:.6f},\"render\":{:.6f},\"output\":{:.6f}}}",
                    p.read_seconds, p.verify_seconds, p.render_seconds, p.emit_seconds);
     if (!info.key_stats_json.empty()) fmt::format_to(out, ",{}", info.key_stats_json);
+    if (!s.snapshot_error.empty()) {
+      text += ",\"snapshot_error\":";
+      append_json_string(text, s.snapshot_error);
+    }
     fmt::format_to(out, ",\"exit_code\":{}}}\n", s.exit_code());
     write({text.data(), text.size()});
   }

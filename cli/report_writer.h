@@ -44,6 +44,8 @@ class ReportWriter : public engine::ResultSink {
   void emit(const engine::PipelineItem& item, std::string_view rendered) final;
   virtual void write_summary(const RunInfo& info) = 0;
   const RunSummary& summary() const noexcept { return summary_; }
+  // Before write_summary(): the key snapshot failed, which the summary and the exit code say.
+  void set_snapshot_error(std::string error) { summary_.snapshot_error = std::move(error); }
 
  protected:
   explicit ReportWriter(std::FILE* out) : out_(out) {}

@@ -22,6 +22,7 @@ void RunSummary::add(const engine::PipelineItem& item) noexcept {
 }
 
 int RunSummary::exit_code() const noexcept {
+  if (!snapshot_error.empty()) return kExitIoError;  // the results stand, but the audit trail does not
   auto count = [&](Verdict v) { return message_results[static_cast<std::size_t>(v)]; };
   if (ingest_errors > 0 || count(Verdict::temperror) > 0) return kExitIncomplete;
   if (count(Verdict::fail) + count(Verdict::permerror) + count(Verdict::neutral) + count(Verdict::policy) > 0) {

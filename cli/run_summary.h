@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 
 #include "engine/pipeline.h"
 #include "engine/verdict.h"
@@ -19,6 +20,7 @@ struct RunSummary {
   std::uint64_t repaired = 0;       // passes that needed an archive-damage repair
   std::array<std::uint64_t, 7> message_results{};    // by engine::Verdict
   std::array<std::uint64_t, 7> signature_results{};  // by engine::Verdict
+  std::string snapshot_error;  // the --record-keys snapshot could not be written (exit code 74)
 
   void add(const engine::PipelineItem& item) noexcept;
   int exit_code() const noexcept;

@@ -221,20 +221,33 @@ int run_verify(const VerifyArgs& args) {
   // DNS answers take milliseconds: read ahead and request keys early so workers rarely wait.
   if (key_options.dns_wanted()) pipeline.lookahead_batches = 64;
   RunInfo info;
-  if (!args.quiet && ProgressSink::wanted()) {
-    ProgressSink progress(*writer, ProgressSink::known_input_size(args.paths));
-    info.pipeline = engine::run_pipeline(*source, verifier, keys, progress, pipeline);
-  } else {
-    info.pipeline = engine::run_pipeline(*source, verifier, keys, *writer, pipeline);
+  try {
+    if (!args.quiet && ProgressSink::wanted()) {
+      ProgressSink progress(*writer, ProgressSink::known_input_size(args.paths));
+      info.pipeline = engine::run_pipeline(*source, verifier, keys, progress, pipeline);
+    } else {
+      info.pipeline = engine::run_pipeline(*source, verifier, keys, *writer, pipeline);
+    }
+  } catch (const OutputError&) {
+    // The report broke off, but the keys asked for so far are still written: a snapshot that
+    // held only its first line would replay every key as missing.
+    try {
+      key_service->finish();
+    } catch (const cache::KeySnapshotError& e) {
+      fmt::print(stderr, "dkimscan: {}\n", e.what());
+    }
+    throw;
   }
   info.policy = std::string(engine::policy_name(verifier.options().policy));
   info.local_policy = describe_local_policy(verifier.options().local);
-  // A snapshot that failed to write is reported after the summary: the run's results stand.
+  // A snapshot that failed to write is named in the summary and again after it, on stderr: the
+  // run's results stand, its exit code is 74.
   std::string snapshot_error;
   try {
     key_service->finish();
   } catch (const cache::KeySnapshotError& e) {
     snapshot_error = e.what();
+    writer->set_snapshot_error(snapshot_error);
   }
   fmt::memory_buffer json, text;
   for (auto [name, value] : key_service->stats().fields()) {
@@ -245,10 +258,7 @@ int run_verify(const VerifyArgs& args) {
   info.key_stats_text = fmt::to_string(text);
   if (!(args.quiet && args.format == "text")) writer->write_summary(info);
   if (std::fflush(stdout) != 0) throw OutputError::from_errno();
-  if (!snapshot_error.empty()) {
-    fmt::print(stderr, "dkimscan: {}\n", snapshot_error);
-    return kExitIoError;
-  }
+  if (!snapshot_error.empty()) fmt::print(stderr, "dkimscan: {}\n", snapshot_error);
   return writer->summary().exit_code();
 }
 

@@ -311,7 +311,20 @@ TEST_F(Cli, UnwritableReportOrSnapshotIsAnOutputError) {
   const CommandResult full = run_command(verify_args(keys(), m, "--record-keys /dev/full 2>/dev/null"));
   EXPECT_EQ(full.exit_code, 74);
   EXPECT_EQ(messages_of(full.out).size(), 3u);
-  EXPECT_NE(full.out.find("\"type\":\"summary\""), std::string::npos) << full.out;
+  // The summary says so too, with the exit code the process gives.
+  const json summary = parse_json_lines(full.out).back();
+  EXPECT_EQ(summary["type"], "summary");
+  EXPECT_EQ(summary["exit_code"], 74);
+  EXPECT_NE(summary.value("snapshot_error", "").find("/dev/full"), std::string::npos) << full.out;
+  // A report that breaks off still leaves a snapshot of the keys asked for so far, not only its
+  // first line (which a replay would read as "every key missing").
+  const std::string snapshot = dir_ / "broken-report.zone";
+  EXPECT_EQ(run_command(verify_args(keys(), many, "--record-keys " + shell_quote(snapshot) + " >/dev/full 2>/dev/null"))
+                .exit_code,
+            74);
+  const std::string recorded = read_text(snapshot);
+  EXPECT_NE(recorded.find("._domainkey.football.example.com "), std::string::npos) << recorded;
+  EXPECT_NE(recorded.find("._domainkey.example.com "), std::string::npos) << recorded;
 }
 
 // A line end or a terminal escape in a file name stays inside its line, in text and authres.
