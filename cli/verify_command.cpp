@@ -64,7 +64,8 @@ void add_verify_command(CLI::App& app, VerifyArgs& args) {
   cmd->add_option("--record-keys", args.record_keys,
                   "Write every key answer used (TXT, NXDOMAIN, failures, TTL, time, server) to FILE;"
                   " --keys FILE --at T replays the run offline with the same verdicts (T, the run's clock for x=, is"
-                  " on the snapshot's first line, with the policy flags the replay must be given too)");
+                  " on the snapshot's first line, with the policy flags the replay must be given too). A name whose"
+                  " answer changed during the run (a DNS failure that cleared) keeps its first answer");
   cmd->add_option("--format", args.format,
                   "Output: 'text' (a line per message and a summary), 'jsonl', or 'authres' (a line per message: "
                   "source, tab, Authentication-Results field, RFC 8601)")
