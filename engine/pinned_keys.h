@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,10 +50,19 @@ class PinnedKeys final : public KeyProvider {
   };
 
   const Slot* find(std::string_view name) const noexcept;  // among the used slots
+  void index_slot(std::size_t slot) noexcept;  // adds slots_[slot] to index_ (room is left)
+  void rebuild_index();                         // index_ for the used slots, with room to grow
+
+  // A batch usually holds tens of distinct names, which a linear scan finds fastest. A batch cut
+  // from an mbox chunk of tiny messages can hold tens of thousands, and scanning them for each
+  // name made such an archive take hours: past kScanLimit names an open-addressing index is kept.
+  static constexpr std::size_t kScanLimit = 32;
 
   KeyProvider* source_ = nullptr;
   std::vector<Slot> slots_;  // the first used_ are this batch's; the rest keep their capacity
   std::size_t used_ = 0;
+  std::vector<std::uint32_t> index_;  // slot + 1 (0: free), by name hash; in use when not empty()
+  bool indexed_ = false;              // index_ is valid for this batch (used_ > kScanLimit)
 };
 
 }  // namespace dkimscan::engine

@@ -80,5 +80,35 @@ TEST(PinnedKeys, ResetForgetsTheLastBatch) {
   EXPECT_EQ(source.blocking_calls, 1);
 }
 
+// A batch cut from an mbox chunk of tiny messages can want thousands of names; past a few dozen
+// they are found through an index, with the same answers as the scan gives a small batch, batch
+// after batch (the index is rebuilt as it grows and dropped by reset()).
+TEST(PinnedKeys, ThousandsOfNamesAreEachAskedForOnce) {
+  ScriptedProvider source;
+  PinnedKeys keys;
+  for (const int names : {5000, 3, 700}) {
+    SCOPED_TRACE(names);
+    source.asks.clear();
+    keys.reset(source);
+    for (int round = 0; round < 2; ++round) {
+      for (int i = 0; i < names; ++i) keys.want(i % 2 ? "now" : "later", "d" + std::to_string(i) + ".Example");
+    }
+    ASSERT_EQ(keys.wanted(), static_cast<std::size_t>(names));
+    CountingWaiter arrivals;
+    keys.ask(arrivals);
+    source.deliver();
+    EXPECT_EQ(arrivals.arrived, names);
+    ASSERT_EQ(source.asks.size(), static_cast<std::size_t>(names));
+    for (const auto& [name, count] : source.asks) EXPECT_EQ(count, 1) << name;
+    for (int i = 0; i < names; ++i) {
+      const std::string name = std::string(i % 2 ? "now" : "later") + "._domainkey.d" + std::to_string(i) + ".example";
+      ASSERT_NE(keys.borrow(name), nullptr) << name;
+      EXPECT_EQ(keys.borrow(name)->lookup, i % 2 ? Reason::ok : Reason::key_not_found) << name;
+    }
+    EXPECT_EQ(keys.borrow("now._domainkey.d0.example"), nullptr);  // d0 wanted "later" only
+  }
+  EXPECT_EQ(source.blocking_calls, 0);
+}
+
 }  // namespace
 }  // namespace dkimscan::engine
