@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
-#include <thread>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -112,8 +111,7 @@ ingest::IngestOptions ingest_options(const VerifyArgs& args) {
   // share the reading with, the sniff before a deferred read would be one more open() per plain
   // file, and even a Maildir (no sniff) measured 5% slower deferred: the reader's per-message
   // buffer, freed and taken again by the same thread, stays in cache; the batch arenas do not.
-  const unsigned threads = args.threads != 0 ? args.threads : std::max(1u, std::thread::hardware_concurrency());
-  options.defer_reads = threads > 1;
+  options.defer_reads = engine::pipeline_threads(args.threads) > 1;  // the count the pipeline will use
   // A large mbox file is cut by the workers at every thread count, so that -j1 and -jN read it
   // the same way (mbox_chunks.h).
   options.cut_mbox_chunks = true;

@@ -20,6 +20,7 @@
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -268,8 +269,7 @@ void emit_batch(Batch& batch, ResultSink& sink, PipelineStats& stats) {
 
 PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifier, KeyProvider& keys,
                            ResultSink& sink, const PipelineOptions& options) {
-  const unsigned threads = options.threads != 0 ? options.threads
-                                                : static_cast<unsigned>(tbb::info::default_concurrency());
+  const unsigned threads = pipeline_threads(options.threads);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
   tbb::enumerable_thread_specific<VerifyScratch> scratch;
   tbb::enumerable_thread_specific<TagList> tag_lists;
@@ -365,6 +365,10 @@ PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifi
   stats.emit_seconds = emit_ns.load() / 1e9;
   stats.threads = threads;
   return stats;
+}
+
+unsigned pipeline_threads(unsigned requested) noexcept {
+  return requested != 0 ? requested : std::max(1u, static_cast<unsigned>(tbb::info::default_concurrency()));
 }
 
 }  // namespace dkimscan::engine

@@ -88,4 +88,8 @@ struct PipelineStats {
 PipelineStats run_pipeline(ingest::MessageSource& source, const Verifier& verifier, KeyProvider& keys,
                            ResultSink& sink, const PipelineOptions& options);
 
+// The thread count a run uses for PipelineOptions::threads = requested: requested, or for 0 the
+// CPUs this process may run on (oneTBB's count, which honours taskset and cgroup limits).
+unsigned pipeline_threads(unsigned requested) noexcept;
+
 }  // namespace dkimscan::engine
