@@ -237,6 +237,8 @@ int run_verify(const VerifyArgs& args) {
     }
     throw;
   }
+  // An empty folder or a mistyped Maildir path reads as a clean run; say so, on stderr.
+  if (info.pipeline.messages == 0) fmt::print(stderr, "dkimscan: warning: the input held no messages\n");
   info.policy = std::string(engine::policy_name(verifier.options().policy));
   info.local_policy = describe_local_policy(verifier.options().local);
   // A snapshot that failed to write is named in the summary and again after it, on stderr: the

@@ -132,6 +132,17 @@ TEST_F(Cli, VerifyJsonlHasOneObjectPerMessageWithTheDocumentedFields) {
   EXPECT_EQ(summary["exit_code"], 1);
 }
 
+// A folder with no messages (a mistyped Maildir path, say) is a clean run of nothing: exit 0, and
+// a warning on stderr so that it does not pass unnoticed.
+TEST_F(Cli, InputWithNoMessagesIsWarnedAbout) {
+  fs::create_directories(dir_ / "empty/cur");
+  const CommandResult r = run_command(verify_args(keys(), shell_quote(dir_ / "empty") + " 2>&1"));
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("warning: the input held no messages"), std::string::npos) << r.out;
+  const CommandResult some = run_command(verify_args(keys(), shell_quote(dir_ / "m") + " 2>&1"));
+  EXPECT_EQ(some.out.find("warning"), std::string::npos) << some.out;
+}
+
 // Input order is name order, folders recursively, whatever the thread count.
 TEST_F(Cli, VerifyReportsInInputOrderWithSeveralThreads) {
   const std::string pass = read_text(dir_ / "m/01-pass.eml");
