@@ -4,8 +4,12 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdio>
 #include <filesystem>
+
+#include "ingest/archive_source.h"
+#include "ingest/file_bytes.h"
 
 namespace dkimscan::cli {
 namespace fs = std::filesystem;
@@ -29,10 +33,10 @@ std::optional<std::uint64_t> ProgressSink::known_input_size(const std::vector<st
   for (const std::string& path : paths) {
     std::error_code error;
     if (path == "-" || !fs::is_regular_file(path, error)) return std::nullopt;
-    // Compressed input grows as it is read: its file size says nothing about progress.
-    for (const char* suffix : {".gz", ".bz2", ".xz", ".zst", ".zip", ".tgz"}) {
-      if (path.ends_with(suffix)) return std::nullopt;
-    }
+    // Compressed input grows as it is read: its file size says nothing about progress. Its
+    // first bytes tell, as they tell the reader (a .mbox that is really gzip is gzip).
+    std::array<char, 512> head;
+    if (ingest::looks_packed(ingest::read_file_head(path, head))) return std::nullopt;
     total += fs::file_size(path, error);
   }
   return total;

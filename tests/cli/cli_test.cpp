@@ -132,6 +132,25 @@ TEST_F(Cli, VerifyJsonlHasOneObjectPerMessageWithTheDocumentedFields) {
   EXPECT_EQ(summary["exit_code"], 1);
 }
 
+// On a terminal (here a pseudo-terminal from script(1)) a progress line is drawn on stderr every
+// 250 ms; it shows a percentage and an ETA only when the input's size says how far the run is:
+// a gzip file named .mbox does not, as its first bytes tell.
+TEST_F(Cli, ProgressLineGivesAPercentageOnlyForInputOfKnownSize) {
+  std::string mbox;
+  for (int i = 0; i < 8000; ++i) mbox += "From a@b Thu Jan  1 00:00:00 2024\n" + read_text(dir_ / "m/01-pass.eml") + "\n";
+  const std::string plain = dir_.write("plain.mbox", mbox);
+  const std::string packed = dir_ / "packed.mbox";
+  ASSERT_EQ(run_command("gzip -c " + shell_quote(plain) + " > " + shell_quote(packed)).exit_code, 0);
+  for (const std::string& path : {plain, packed}) {
+    const std::string verify = dkimscan_command("verify -j1 --format jsonl --keys " + shell_quote(keys()) + " " +
+                                                shell_quote(path) + " > /dev/null");
+    const CommandResult r = run_command("script -qfec " + shell_quote(verify) + " /dev/null");
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    ASSERT_NE(r.out.find(" messages/s"), std::string::npos) << path << ": no progress line drawn: " << r.out;
+    EXPECT_EQ(r.out.find("ETA") != std::string::npos, path == plain) << path << ": " << r.out;
+  }
+}
+
 // A folder with no messages (a mistyped Maildir path, say) is a clean run of nothing: exit 0, and
 // a warning on stderr so that it does not pass unnoticed.
 TEST_F(Cli, InputWithNoMessagesIsWarnedAbout) {
