@@ -3,15 +3,18 @@
 
 Every allocation in a dkimscan process goes through mimalloc (it also replaces malloc, so
 OpenSSL's come too). This script puts uprobes on mimalloc's entry points, runs
-`dkimscan verify -j1` over a corpus twice, once over fewer messages, and reports the difference
-divided by the difference in messages: what one more message costs, without the start-up
-(key-file loading, option parsing). The total is exact (perf stat counts every hit); the split by
-call site comes from call stacks recorded with the same probes (perf record), and can lose a
-few events under load.
+`dkimscan verify -j1` over a folder of messages once, then over the same folder given twice on
+the command line, and reports the difference divided by the folder's message count. The second
+pass verifies the very messages of the first, so every key it uses has had its first use (the
+parse, OpenSSL's per-key setup) and every buffer has grown in the first: the difference is the
+steady state, what one more message costs, without the start-up (key-file loading, option
+parsing) and without first uses (a larger set of other messages would count the first uses of
+the keys that appear only in it). The total is exact (perf stat counts every hit); the split by call site comes from call stacks
+recorded with the same probes (perf record), and can lose a few events under load.
 
 Needs root (uprobes) and perf. Usage:
-  sudo bench/alloc_count.py --dkimscan build-bench/cli/dkimscan --corpus /tmp/dkimscan-e2e-5000-7-500
-The corpus is what bench/e2e.sh generated: its messages/ and subset-1000/ folders and keys.zone.
+  sudo bench/alloc_count.py --dkimscan build-bench/cli/dkimscan --corpus /tmp/dkimscan-e2e-5000-7-500-files
+The corpus is what bench/e2e.sh generated (either layout): its subset-1000/ folder and keys.zone.
 """
 import argparse
 import collections
@@ -48,9 +51,10 @@ def remove_probes():
     subprocess.run(["perf", "probe", "-q", "--del", "probe_libmimalloc:*"], capture_output=True)
 
 
-def verify_argv(args, folder):
+def verify_argv(args, times):
+    """dkimscan verify -j1 over the folder, given `times` times: each is verified in full, in turn."""
     return [args.dkimscan, "verify", "-j1", "-q", "--format", "jsonl", "--keys",
-            os.path.join(args.corpus, "keys.zone"), os.path.join(args.corpus, folder)]
+            os.path.join(args.corpus, "keys.zone"), *[os.path.join(args.corpus, args.folder)] * times]
 
 
 def message_count(folder):
@@ -101,33 +105,31 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--dkimscan", default=os.path.join("build-bench", "cli", "dkimscan"))
     p.add_argument("--corpus", required=True, help="a corpus made by bench/e2e.sh")
-    p.add_argument("--small", default="subset-1000", help="the smaller folder of the corpus")
-    p.add_argument("--large", default="messages", help="the larger folder of the corpus")
+    p.add_argument("--folder", default="subset-1000",
+                   help="the corpus's folder verified once, then twice (default subset-1000)")
     args = p.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("alloc_count: needs root for uprobes (sudo)")
 
-    small_n = message_count(os.path.join(args.corpus, args.small))
-    large_n = message_count(os.path.join(args.corpus, args.large))
-    if large_n <= small_n:
-        raise SystemExit("alloc_count: --large must hold more messages than --small")
-    extra = large_n - small_n
+    extra = message_count(os.path.join(args.corpus, args.folder))
+    if extra == 0:
+        raise SystemExit(f"alloc_count: no messages in {os.path.join(args.corpus, args.folder)}")
     remove_probes()
     events = add_probes(mimalloc_library(args.dkimscan))
     try:
-        small_total = exact_total(events, verify_argv(args, args.small))
-        large_total = exact_total(events, verify_argv(args, args.large))
+        once_total = exact_total(events, verify_argv(args, 1))
+        twice_total = exact_total(events, verify_argv(args, 2))
         with tempfile.TemporaryDirectory() as work:
-            small_sites = sites(events, verify_argv(args, args.small), work)
-            large_sites = sites(events, verify_argv(args, args.large), work)
+            once_sites = sites(events, verify_argv(args, 1), work)
+            twice_sites = sites(events, verify_argv(args, 2), work)
     finally:
         remove_probes()
 
-    print(f"dkimscan verify -j1 over {args.large} ({large_n} messages) and {args.small} ({small_n})")
-    print(f"allocations: {large_total} and {small_total}; per extra message: "
-          f"{(large_total - small_total) / extra:.2f} (exact)")
-    print("\nper extra message, by call site (from call stacks; approximate):")
-    diff = {k: large_sites[k] - small_sites[k] for k in set(large_sites) | set(small_sites)}
+    print(f"dkimscan verify -j1 over {args.folder} ({extra} messages) twice in one run, and once")
+    print(f"allocations: {twice_total} and {once_total}; per message of the second pass: "
+          f"{(twice_total - once_total) / extra:.2f} (exact)")
+    print("\nper message of the second pass, by call site (from call stacks; approximate):")
+    diff = {k: twice_sites[k] - once_sites[k] for k in set(twice_sites) | set(once_sites)}
     for site, d in sorted(diff.items(), key=lambda kv: -kv[1]):
         if d / extra >= 0.01:
             print(f"  {d / extra:6.2f}  {site}")

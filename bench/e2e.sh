@@ -13,7 +13,7 @@ if [ ! -x "$build/cli/dkimscan" ]; then
   echo "  ninja -C $build dkimscan" >&2
   exit 66
 fi
-for tool in "${DKIMSCAN_TIME:-/usr/bin/time}" openssl python3; do
+for tool in openssl python3; do
   command -v "$tool" >/dev/null || { echo "e2e: needs $tool" >&2; exit 69; }
 done
 exec python3 "$root/bench/e2e.py" --dkimscan "$build/cli/dkimscan" "$@"
