@@ -185,7 +185,9 @@ struct BodyDone {
 };
 
 // Takes the next items of the source into batch: up to batch_messages of them, or batch_bytes
-// bytes, whichever comes first. False when the source had none left (the batch is then empty).
+// bytes, whichever comes first, and at most one mbox chunk, which a worker cuts into up to about
+// a thousand messages (mbox_chunks.cpp). False when the source had none left (the batch is then
+// empty).
 bool fill_batch(Batch& batch, ingest::MessageSource& source, const PipelineOptions& options) {
   batch.size = 0;
   batch.bytes.reset();  // the last round's items were emitted and released
@@ -198,6 +200,7 @@ bool fill_batch(Batch& batch, ingest::MessageSource& source, const PipelineOptio
     item.note.clear();
     bytes += item.input.deferred ? item.input.deferred_size : item.input.bytes.size();
     ++batch.size;
+    if (item.input.mbox_chunk) break;
   }
   return batch.size != 0;
 }

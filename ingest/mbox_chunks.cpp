@@ -27,6 +27,14 @@ constexpr std::size_t kDetectBytes = 1u << 20;  // the prefix the variant is det
 constexpr std::size_t kFirstTail = 16u << 10;
 // Then on in steps of this size: the next chunk reads at most this much again.
 constexpr std::size_t kReadStep = 64u << 10;
+// A chunk's messages go into one pipeline batch, each with its result and its report line (about
+// 1 KB in jsonl), so 1 MiB of 12-byte messages was 87,000 of them, and the batches in flight held
+// 658 MB at -j2. Where samples of the file show small messages, chunks shrink to hold about
+// kChunkMessages each (choose_chunk_bytes), but not below kMinChunkBytes.
+constexpr std::size_t kChunkMessages = 1024;
+constexpr std::size_t kMinChunkBytes = 16u << 10;
+constexpr std::size_t kSamples = 16;
+constexpr std::size_t kSampleBytes = 64u << 10;
 // Where a From_ line may still start when the splitter asks for more: "\n\r\nFrom" at the end.
 constexpr std::size_t kSearchMargin = 8;
 
@@ -294,6 +302,30 @@ bool cut_messages(const MboxChunkPlan& plan, ChunkWindow& window, std::uint64_t 
   return false;
 }
 
+// The chunk size for plan's file: largest, or less where the densest of kSamples samples spread
+// over the file holds more "\nFrom " lines than kChunkMessages per largest bytes. The count is an
+// upper bound on the messages there (a From_ line also needs an empty line before it), so a
+// chunk is at worst smaller than it had to be. Samples, not the whole file: this runs on the
+// serial reader, before any message is read. A file whose tiny messages lie only between the
+// samples keeps the large chunks, and the memory that costs (README.md, Memory).
+std::uint64_t choose_chunk_bytes(const MboxChunkPlan& plan, std::uint64_t largest) {
+  if (largest <= kMinChunkBytes) return largest;
+  std::string sample(kSampleBytes, '\0');
+  std::size_t densest = 0;
+  for (std::size_t i = 0; i < kSamples; ++i) {
+    const std::uint64_t offset = plan.size * i / kSamples;
+    int err = 0;
+    const std::size_t got = read_fully(plan.read_at, plan.fd, sample.data(), sample.size(), offset, err);
+    const std::string_view text(sample.data(), got);
+    std::size_t lines = 0;
+    for (std::size_t at = text.find("\nFrom "); at != std::string_view::npos; at = text.find("\nFrom ", at + 1)) ++lines;
+    densest = std::max(densest, lines);
+  }
+  if (densest == 0) return largest;
+  const std::uint64_t fits = std::uint64_t{kChunkMessages} * kSampleBytes / densest;
+  return std::clamp<std::uint64_t>(fits, kMinChunkBytes, largest);
+}
+
 }  // namespace
 
 std::unique_ptr<MessageSource> open_mbox_chunks(const std::string& path, const IngestOptions& options,
@@ -313,7 +345,7 @@ std::unique_ptr<MessageSource> open_mbox_chunks(const std::string& path, const I
   if (err != 0 && prefix.empty()) return nullptr;
   plan->format = mbox_format_for(options, prefix, err == 0 && prefix.size() == plan->size);
   if (plan->format == MboxFormat::mboxcl || plan->format == MboxFormat::mboxcl2) return nullptr;
-  plan->chunk_bytes = std::max<std::uint64_t>(options.stream_block_bytes, 1);
+  plan->chunk_bytes = choose_chunk_bytes(*plan, std::max<std::uint64_t>(options.stream_block_bytes, 1));
   const std::uint64_t chunks = (plan->size + plan->chunk_bytes - 1) / plan->chunk_bytes;
   plan->first_message = std::make_unique<std::atomic<std::uint64_t>[]>(chunks);  // zeroed: nothing known
   plan->options = options;
