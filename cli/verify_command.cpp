@@ -170,42 +170,33 @@ std::string host_name() {
   return name;
 }
 
-}  // namespace
-
-int run_verify(const VerifyArgs& args) {
-  const engine::Verifier verifier(verify_options(args));
-  const ingest::IngestOptions read_options = ingest_options(args);
-  cache::KeyOptions key_options;
-  key_options.key_files = args.key_files;
-  key_options.use_dns = args.use_dns;
+// Where keys come from: the key files, DNS (unless --no-dns), and the snapshot to record.
+cache::KeyOptions key_options(const VerifyArgs& args, const engine::VerifyOptions& verify) {
+  cache::KeyOptions options;
+  options.key_files = args.key_files;
+  options.use_dns = args.use_dns;
   if (args.use_dns && args.dns != "system") {
     try {
       check_dns_servers(args.dns);
     } catch (const std::invalid_argument& e) {
       throw CLI::ValidationError("--dns", e.what());
     }
-    key_options.dns_servers = args.dns;
+    options.dns_servers = args.dns;
   }
-  key_options.dns_timeout = std::chrono::milliseconds(args.dns_timeout_ms);
-  key_options.dns_tries = args.dns_tries;
-  key_options.max_in_flight = args.dns_in_flight;
-  key_options.record_keys = args.record_keys;
-  key_options.verified_at = verifier.options().now;
-  key_options.replay_flags = replay_flags(verifier.options());
-  std::unique_ptr<cache::KeyService> key_service = cache::make_key_provider(key_options);
-  engine::KeyProvider& keys = *key_service;
+  options.dns_timeout = std::chrono::milliseconds(args.dns_timeout_ms);
+  options.dns_tries = args.dns_tries;
+  options.max_in_flight = args.dns_in_flight;
+  options.record_keys = args.record_keys;
+  options.verified_at = verify.now;
+  options.replay_flags = replay_flags(verify);
+  return options;
+}
 
-  auto source = ingest::open_inputs(args.paths, read_options);
-  const OutputFormat format = args.format == "jsonl"     ? OutputFormat::jsonl
-                              : args.format == "authres" ? OutputFormat::authres
-                                                         : OutputFormat::text;
-  // Into a file or a pipe, the report goes out 1 MiB at a time: stdio's 4 KiB buffer made one
-  // write() per 4 KiB, on the one thread that writes (11,000 for a 2 GB archive's report). On a
-  // terminal, stdio's line buffering stays.
-  // (glibc takes the size only with a buffer of ours; LIFETIME: static, as stdout outlives us.)
-  static char stdout_buffer[1u << 20];
-  if (isatty(STDOUT_FILENO) != 1) std::setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
-  auto writer = ReportWriter::create(format, stdout, args.authserv_id.empty() ? host_name() : args.authserv_id);
+// The pipeline's hooks into ingest (deferred reads, mbox chunks and their names) and the archive
+// repair. LIFETIME: read_options and namer must outlive the run.
+engine::PipelineOptions pipeline_options(const VerifyArgs& args, const engine::Verifier& verifier,
+                                         const ingest::IngestOptions& read_options, ingest::MboxNamer& namer,
+                                         bool dns_wanted) {
   engine::PipelineOptions pipeline;
   // A failing signature on bytes an archive format may have altered is retried on the repaired
   // bytes; a pass there is reported as "pass after repair: <what>", never as a plain pass.
@@ -214,26 +205,73 @@ int run_verify(const VerifyArgs& args) {
     ingest::load_deferred(input, read_options, arena);
   };
   pipeline.expand = ingest::cut_mbox_chunk;
-  ingest::MboxNamer namer(read_options.mbox_index_base);
   pipeline.name = [&namer](ingest::InputMessage& input) { namer.name(input); };
   pipeline.threads = args.threads;
   // DNS answers take milliseconds: read ahead and request keys early so workers rarely wait.
-  if (key_options.dns_wanted()) pipeline.lookahead_batches = 64;
+  if (dns_wanted) pipeline.lookahead_batches = 64;
+  return pipeline;
+}
+
+// Into a file or a pipe, the report goes out 1 MiB at a time: stdio's 4 KiB buffer made one
+// write() per 4 KiB, on the one thread that writes (11,000 for a 2 GB archive's report). On a
+// terminal, stdio's line buffering stays.
+void buffer_stdout() {
+  // glibc takes the size only with a buffer of ours. LIFETIME: static, as stdout outlives us.
+  static char stdout_buffer[1u << 20];
+  if (isatty(STDOUT_FILENO) != 1) std::setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
+}
+
+// The key statistics as summary members (every count) and as text (the counts that are not 0).
+void describe_key_stats(const cache::KeyStats& stats, RunInfo& info) {
+  fmt::memory_buffer json, text;
+  for (auto [name, value] : stats.fields()) {
+    fmt::format_to(std::back_inserter(json), "{}\"{}\":{}", json.size() ? "," : "", name, value);
+    if (value != 0) fmt::format_to(std::back_inserter(text), "{}{} {}", text.size() ? ", " : "", name, value);
+  }
+  info.key_stats_json = fmt::format("\"keys\":{{{}}}", fmt::to_string(json));
+  info.key_stats_text = fmt::to_string(text);
+}
+
+// Writes the key snapshot, if one was asked for; its error, or "" when it was written.
+std::string finish_snapshot(cache::KeyService& keys) {
+  try {
+    keys.finish();
+  } catch (const cache::KeySnapshotError& e) {
+    return e.what();
+  }
+  return {};
+}
+
+}  // namespace
+
+int run_verify(const VerifyArgs& args) {
+  const engine::Verifier verifier(verify_options(args));
+  const ingest::IngestOptions read_options = ingest_options(args);
+  const cache::KeyOptions keys_from = key_options(args, verifier.options());
+  std::unique_ptr<cache::KeyService> key_service = cache::make_key_provider(keys_from);
+  auto source = ingest::open_inputs(args.paths, read_options);
+  const OutputFormat format = args.format == "jsonl"     ? OutputFormat::jsonl
+                              : args.format == "authres" ? OutputFormat::authres
+                                                         : OutputFormat::text;
+  buffer_stdout();
+  auto writer = ReportWriter::create(format, stdout, args.authserv_id.empty() ? host_name() : args.authserv_id);
+  ingest::MboxNamer namer(read_options.mbox_index_base);
+  const engine::PipelineOptions pipeline =
+      pipeline_options(args, verifier, read_options, namer, keys_from.dns_wanted());
+
   RunInfo info;
   try {
     if (!args.quiet && ProgressSink::wanted()) {
       ProgressSink progress(*writer, ProgressSink::known_input_size(args.paths));
-      info.pipeline = engine::run_pipeline(*source, verifier, keys, progress, pipeline);
+      info.pipeline = engine::run_pipeline(*source, verifier, *key_service, progress, pipeline);
     } else {
-      info.pipeline = engine::run_pipeline(*source, verifier, keys, *writer, pipeline);
+      info.pipeline = engine::run_pipeline(*source, verifier, *key_service, *writer, pipeline);
     }
   } catch (const OutputError&) {
     // The report broke off, but the keys asked for so far are still written: a snapshot that
     // held only its first line would replay every key as missing.
-    try {
-      key_service->finish();
-    } catch (const cache::KeySnapshotError& e) {
-      fmt::print(stderr, "dkimscan: {}\n", e.what());
+    if (const std::string error = finish_snapshot(*key_service); !error.empty()) {
+      fmt::print(stderr, "dkimscan: {}\n", error);
     }
     throw;
   }
@@ -243,20 +281,9 @@ int run_verify(const VerifyArgs& args) {
   info.local_policy = describe_local_policy(verifier.options().local);
   // A snapshot that failed to write is named in the summary and again after it, on stderr: the
   // run's results stand, its exit code is 74.
-  std::string snapshot_error;
-  try {
-    key_service->finish();
-  } catch (const cache::KeySnapshotError& e) {
-    snapshot_error = e.what();
-    writer->set_snapshot_error(snapshot_error);
-  }
-  fmt::memory_buffer json, text;
-  for (auto [name, value] : key_service->stats().fields()) {
-    fmt::format_to(std::back_inserter(json), "{}\"{}\":{}", json.size() ? "," : "", name, value);
-    if (value != 0) fmt::format_to(std::back_inserter(text), "{}{} {}", text.size() ? ", " : "", name, value);
-  }
-  info.key_stats_json = fmt::format("\"keys\":{{{}}}", fmt::to_string(json));
-  info.key_stats_text = fmt::to_string(text);
+  const std::string snapshot_error = finish_snapshot(*key_service);
+  if (!snapshot_error.empty()) writer->set_snapshot_error(snapshot_error);
+  describe_key_stats(key_service->stats(), info);
   if (!(args.quiet && args.format == "text")) writer->write_summary(info);
   if (std::fflush(stdout) != 0) throw OutputError::from_errno();
   if (!snapshot_error.empty()) fmt::print(stderr, "dkimscan: {}\n", snapshot_error);
