@@ -210,6 +210,41 @@ class InputsSource final : public MessageSource {
 
 }  // namespace
 
+namespace {
+
+// An mboxrd message as stored (unquote_pending): un-quoted, if it quotes anything, and checked.
+void unquote_deferred(InputMessage& item, const IngestOptions& options, ByteArena& arena) {
+  item.deferred = item.unquote_pending = false;
+  if (item.writable) {
+    // SAFETY: the block was allocated writable and only this item points into these bytes.
+    // One pass: bytes with nothing quoted stay as they are (most mail has no "From " line).
+    char* const data = const_cast<char*>(item.bytes.data());
+    item.bytes = unquote_mboxrd_in_place(data, item.bytes.size());
+  } else if (!has_quoted_from_line(item.bytes)) {
+    // The bytes as stored are the message: most mail has no "From " line to quote.
+  } else if (item.bytes.size() > options.max_message_bytes) {  // a mapped mbox (ReadMode::mmap): too large to copy
+    item.error = IngestError::too_large;
+    item.error_detail = unquote_too_large_detail(item.bytes.size());
+    item.bytes = {};
+    item.storage.reset();
+    return;
+  } else if (item.bytes.size() <= ByteArena::kLargestTake) {
+    const std::span<char> room = arena.take(item.bytes.size());  // un-quoting only removes bytes
+    item.bytes = std::string_view(room.data(), unquote_mboxrd(item.bytes, room.data()));
+    item.storage.reset();  // the mbox mapping: the un-quoted copy no longer points into it
+  } else {
+    auto owned = std::make_shared<std::string>();
+    unquote_mboxrd(item.bytes, *owned);
+    item.bytes = *owned;
+    item.storage = std::move(owned);
+  }
+  // A stream that broke inside this message (a truncated .gz) marked it already: that stands,
+  // as it does when the reader checks the message itself (-j1).
+  if (item.error == IngestError::none) item.error = check_message(item.bytes, options.max_header_line, item.error_detail);
+}
+
+}  // namespace
+
 void load_deferred(InputMessage& item, const IngestOptions& options, ByteArena& arena) {
   if (!item.deferred) return;
   if (item.mbox_chunk) {  // a consumer that does not cut chunks must not ask for them
@@ -217,34 +252,8 @@ void load_deferred(InputMessage& item, const IngestOptions& options, ByteArena& 
                    "an mbox chunk was not cut (IngestOptions::cut_mbox_chunks without cut_mbox_chunk())");
     return;
   }
-  if (item.unquote_pending) {  // an mboxrd message as stored: un-quote it, if it quotes anything
-    item.deferred = item.unquote_pending = false;
-    if (item.writable) {
-      // SAFETY: the block was allocated writable and only this item points into these bytes.
-      // One pass: bytes with nothing quoted stay as they are (most mail has no "From " line).
-      char* const data = const_cast<char*>(item.bytes.data());
-      item.bytes = unquote_mboxrd_in_place(data, item.bytes.size());
-    } else if (!has_quoted_from_line(item.bytes)) {
-      // The bytes as stored are the message: most mail has no "From " line to quote.
-    } else if (item.bytes.size() > options.max_message_bytes) {  // a mapped mbox (ReadMode::mmap): too large to copy
-      item.error = IngestError::too_large;
-      item.error_detail = unquote_too_large_detail(item.bytes.size());
-      item.bytes = {};
-      item.storage.reset();
-      return;
-    } else if (item.bytes.size() <= ByteArena::kLargestTake) {
-      const std::span<char> room = arena.take(item.bytes.size());  // un-quoting only removes bytes
-      item.bytes = std::string_view(room.data(), unquote_mboxrd(item.bytes, room.data()));
-      item.storage.reset();  // the mbox mapping: the un-quoted copy no longer points into it
-    } else {
-      auto owned = std::make_shared<std::string>();
-      unquote_mboxrd(item.bytes, *owned);
-      item.bytes = *owned;
-      item.storage = std::move(owned);
-    }
-    // A stream that broke inside this message (a truncated .gz) marked it already: that stands,
-    // as it does when the reader checks the message itself (-j1).
-    if (item.error == IngestError::none) item.error = check_message(item.bytes, options.max_header_line, item.error_detail);
+  if (item.unquote_pending) {
+    unquote_deferred(item, options, arena);
     return;
   }
   std::string path = std::move(item.source);
