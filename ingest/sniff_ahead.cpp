@@ -54,10 +54,11 @@ bool SniffAhead::next(WalkItem& out, FileGuess& guess, FileBytes& bytes) {
   return true;
 }
 
-// A file outside a Maildir that a worker could read whole: large files and empty ones stay with
-// the serial reader, as before.
+// A file outside a Maildir that a worker could read whole, if its first bytes show a message:
+// anything up to the message size limit, since nothing is mapped (file_bytes.h), so that large
+// messages are read in parallel too. Empty files and larger ones stay with the serial reader.
 bool SniffAhead::small_enough(const WalkItem& item) const noexcept {
-  return item.size != 0 && item.size < options_.large_file_bytes && item.size <= options_.max_message_bytes;
+  return item.size != 0 && item.size <= options_.max_message_bytes;
 }
 
 // On a sniffing thread: the item's size if the walk left it unknown, then its guess, and for a

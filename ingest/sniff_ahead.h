@@ -24,8 +24,8 @@ namespace dkimscan::ingest {
 
 // What a walk item's first bytes say, for the choice between a deferred and a serial read.
 enum class FileGuess : std::uint8_t {
-  one_message,  // a Maildir file, or a file larger than kReadWholeBytes (and below
-                // large_file_bytes) that starts like a message: a worker reads it
+  one_message,  // a Maildir file, or a file larger than kReadWholeBytes (and at most
+                // max_message_bytes) that starts like a message: a worker reads it
   read_whole,   // a file of at most kReadWholeBytes, read whole by the sniff: its bytes come along
   read_here,    // anything else (mbox, archive, large, empty, gone, stdin, error): the serial reader
                 // reads it and decides

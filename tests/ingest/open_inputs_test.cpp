@@ -70,7 +70,28 @@ TEST(OpenInputs, LargeFilesAreReadNotMappedSoTruncationCannotCrash) {
   auto items = read_all({path + ".gz"}, options);
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0].bytes, msg);
+  // A file too large to be one message, and neither an mbox nor an archive, is refused unread
+  // (buffering it only to find it too large took 560 MB for a 270 MB file); an archive that large
+  // is streamed, its messages read one by one.
+  options.max_message_bytes = 1000;
+  const std::string junk = dir.write("junk.bin", std::string(5000, 'j'));
+  FileBytes refused = read_file_bytes(junk, options);
+  ASSERT_EQ(refused.kind, FileBytes::Kind::error);
+  EXPECT_EQ(refused.error, IngestError::too_large);
+  EXPECT_EQ(refused.error_detail, "file larger than 1000 bytes, and not an mbox or an archive");
+  EXPECT_EQ(read_file_bytes(junk, options, /*one_message=*/true).error, IngestError::too_large);
+  const std::string small = make_message("small", "x\n");
+  std::string mbox;
+  for (int i = 0; i < 20; ++i) mbox += "From a@b Thu Jan  1 00:00:00 2024\n" + small + "\n";
+  const std::string archive = dir.write("many.mbox", mbox);
+  ASSERT_TRUE(testing::shell("gzip -k " + archive));
+  for (const std::string& large_archive : {archive, archive + ".gz"}) {
+    items = read_all({large_archive}, options);
+    ASSERT_EQ(items.size(), 20u) << large_archive;
+    EXPECT_EQ(items[19].bytes, small) << large_archive;
+  }
   options.read_mode = ReadMode::mmap;  // asked for: mapped
+  options.max_message_bytes = 1u << 20;
   EXPECT_NE(read_file_bytes(path, options).mapping, nullptr);
 }
 

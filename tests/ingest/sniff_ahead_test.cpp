@@ -60,7 +60,7 @@ TEST(SniffAhead, ItemsKeepTheWalkOrderAndEachFileGetsItsOwnGuess) {
       case 1: add(write_mbox({make_message("a", "1\n")}, MboxFormat::mboxo), FileGuess::read_whole); break;
       case 2: add("\x1f\x8b\x08 gzip magic", FileGuess::read_whole); break;
       case 3: add("", FileGuess::read_here); break;  // empty: the reader's error
-      case 4: add(std::string(40'000, 'x'), FileGuess::read_here); break;  // large: mapped
+      case 4: add(std::string(40'000, 'x'), FileGuess::read_here); break;  // beyond the message limit
       case 5: add(make_message("m", padding + "\n"), FileGuess::one_message); break;
       case 6: add(write_mbox({make_message("a", padding + "\n")}, MboxFormat::mboxo), FileGuess::read_here); break;
       case 7: add("\x1f\x8b\x08 gzip magic" + padding, FileGuess::read_here); break;
@@ -70,7 +70,7 @@ TEST(SniffAhead, ItemsKeepTheWalkOrderAndEachFileGetsItsOwnGuess) {
   dir.mkdir("md/new");
   IngestOptions options;
   options.defer_reads = true;
-  options.large_file_bytes = 40'000;  // the 40,000-byte files are "large"
+  options.max_message_bytes = 39'999;  // the 40,000-byte files cannot be one message
   const std::vector<Walked> walked = walk_all({dir / "in", dir / "md", dir / "missing"}, options);
 
   PathWalker plain({dir / "in", dir / "md", dir / "missing"});
