@@ -96,7 +96,10 @@ KeyRecorder::KeyRecorder(const std::string& path, std::int64_t verified_at, std:
     throw KeySnapshotError(path + ": cannot create the key snapshot: " + std::strerror(errno));
   }
   const std::string header = snapshot_header(verified_at, replay_flags);
-  if (std::fwrite(header.data(), 1, header.size(), file_) != header.size()) note_error(errno);
+  // On disk at once: a run that is killed leaves a file that says what it is, if nothing more.
+  if (std::fwrite(header.data(), 1, header.size(), file_) != header.size() || std::fflush(file_) != 0) {
+    note_error(errno);
+  }
 }
 
 void KeyRecorder::note_error(int error) noexcept {
@@ -142,8 +145,14 @@ void KeyRecorder::finish() {
     for (const auto& [name, text] : shard.lines) names.emplace_back(name, text);
   }
   std::sort(names.begin(), names.end());
+  // An answer that could not be kept (out of memory, noted by record()) costs that name only.
+  bool write_failed = false;
   for (const auto& [name, text] : names) {
-    if (error_ == 0 && std::fwrite(text.data(), 1, text.size(), file_) != text.size()) note_error(errno);
+    if (write_failed) break;
+    if (std::fwrite(text.data(), 1, text.size(), file_) != text.size()) {
+      note_error(errno);
+      write_failed = true;
+    }
   }
   if (std::fclose(file_) != 0) note_error(errno);
   file_ = nullptr;

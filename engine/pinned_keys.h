@@ -61,8 +61,8 @@ class PinnedKeys final : public KeyProvider {
   KeyProvider* source_ = nullptr;
   std::vector<Slot> slots_;  // the first used_ are this batch's; the rest keep their capacity
   std::size_t used_ = 0;
-  std::vector<std::uint32_t> index_;  // slot + 1 (0: free), by name hash; in use when not empty()
-  bool indexed_ = false;              // index_ is valid for this batch (used_ > kScanLimit)
+  std::vector<std::uint32_t> index_;  // slot + 1 (0: free), by name hash; keeps its memory
+  bool indexed_ = false;              // index_ is in use, and valid, for this batch (used_ > kScanLimit)
 };
 
 }  // namespace dkimscan::engine

@@ -559,6 +559,19 @@ TEST_F(Cli, SnapshotIsTheSameFileAtEveryThreadCount) {
   EXPECT_TRUE(std::is_sorted(names.begin(), names.end())) << snapshots[0];
 }
 
+// The snapshot's first line is on disk from the start: a run that is killed leaves a file that
+// says what it is, not an empty one.
+TEST_F(Cli, KilledRunLeavesTheSnapshotsFirstLine) {
+  const std::string snapshot = dir_ / "killed.zone";
+  // dkimscan waits on standard input that comes only after the kill.
+  const std::string verify = dkimscan_command("verify --quiet --keys " + shell_quote(keys()) + " --record-keys " +
+                                              shell_quote(snapshot) + " - > /dev/null");
+  // $! of a pipeline in the background is its last command's process: dkimscan's.
+  run_command("sleep 1.5 | " + verify + " & sleep 0.5; kill -TERM $!; wait $!");
+  const std::string written = read_text(snapshot);
+  EXPECT_TRUE(written.starts_with("# dkimscan key snapshot")) << written;
+}
+
 // --legacy accepts what RFC 8301 refuses (Mail::DKIM goodkey_1: rsa-sha1, 512-bit key), and says so.
 TEST_F(Cli, LegacyPolicyIsReportedAndAcceptsRsaSha1) {
   const std::string message = shell_quote(kData + "/mail-dkim/messages/goodkey_1.eml");
