@@ -311,19 +311,18 @@ bool cut_messages(const MboxChunkPlan& plan, ChunkWindow& window, std::uint64_t 
 std::uint64_t choose_chunk_bytes(const MboxChunkPlan& plan, std::uint64_t largest) {
   if (largest <= kMinChunkBytes) return largest;
   std::string sample(kSampleBytes, '\0');
-  std::size_t densest = 0;
+  std::uint64_t chunk = largest;
   for (std::size_t i = 0; i < kSamples; ++i) {
     const std::uint64_t offset = plan.size * i / kSamples;
-    int err = 0;
+    int err = 0;  // a read error is the business of the chunk that meets it
     const std::size_t got = read_fully(plan.read_at, plan.fd, sample.data(), sample.size(), offset, err);
     const std::string_view text(sample.data(), got);
     std::size_t lines = 0;
     for (std::size_t at = text.find("\nFrom "); at != std::string_view::npos; at = text.find("\nFrom ", at + 1)) ++lines;
-    densest = std::max(densest, lines);
+    // The bytes that hold kChunkMessages at this sample's density (of the bytes it got).
+    if (lines != 0) chunk = std::min<std::uint64_t>(chunk, std::uint64_t{kChunkMessages} * got / lines);
   }
-  if (densest == 0) return largest;
-  const std::uint64_t fits = std::uint64_t{kChunkMessages} * kSampleBytes / densest;
-  return std::clamp<std::uint64_t>(fits, kMinChunkBytes, largest);
+  return std::max<std::uint64_t>(chunk, kMinChunkBytes);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <regex>
 #include <string>
@@ -144,8 +145,14 @@ TEST_F(Cli, ProgressLineGivesAPercentageOnlyForInputOfKnownSize) {
   for (const std::string& path : {plain, packed}) {
     const std::string verify = dkimscan_command("verify -j1 --format jsonl --keys " + shell_quote(keys()) + " " +
                                                 shell_quote(path) + " > /dev/null");
+    const auto start = std::chrono::steady_clock::now();
     const CommandResult r = run_command("script -qfec " + shell_quote(verify) + " /dev/null");
+    const auto took = std::chrono::steady_clock::now() - start;
     EXPECT_EQ(r.exit_code, 0) << r.out;
+    // The first line comes after 250 ms; on a machine fast enough to finish before, there is none.
+    if (r.out.find(" messages/s") == std::string::npos && took < std::chrono::milliseconds(600)) {
+      GTEST_SKIP() << "the run took under 600 ms: too fast for a progress line";
+    }
     ASSERT_NE(r.out.find(" messages/s"), std::string::npos) << path << ": no progress line drawn: " << r.out;
     EXPECT_EQ(r.out.find("ETA") != std::string::npos, path == plain) << path << ": " << r.out;
   }

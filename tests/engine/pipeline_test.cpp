@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -325,11 +326,20 @@ TEST(Pipeline, MboxReadInBlocksOrChunksGivesWhatTheMessageFilesGive) {
         ingest::load_deferred(input, read, arena);
       };
       ingest::MboxNamer namer(read.mbox_index_base);
+      // A batch holds one chunk, however small (fill_batch): what a chunk is cut into is all of a
+      // batch, so the chunk size bounds a batch's messages. Items of another chunk already in the
+      // batch's list when a chunk is cut would show two in one batch.
+      std::atomic<int> chunks_sharing_a_batch{0};
       if (chunks) {
-        options.expand = ingest::cut_mbox_chunk;
+        options.expand = [&chunks_sharing_a_batch](const ingest::InputMessage& chunk,
+                                                   std::vector<ingest::InputMessage>& out, ingest::ByteArena& arena) {
+          if (!out.empty()) ++chunks_sharing_a_batch;
+          ingest::cut_mbox_chunk(chunk, out, arena);
+        };
         options.name = [&namer](ingest::InputMessage& input) { namer.name(input); };
       }
       PipelineStats stats = run_pipeline(*source, verifier, keys, sink, options);
+      EXPECT_EQ(chunks_sharing_a_batch, 0);
       ASSERT_EQ(sink.lines.size(), 100u);
       EXPECT_EQ(stats.messages, 100u);
       EXPECT_TRUE(sink.mismatched.empty());

@@ -162,7 +162,6 @@ TEST(MboxChunks, RandomArchivesGiveWhatTheStreamGives) {
   }
 }
 
-// The messages lie in the arena of the worker that cut them: views, no copy each, no storage.
 // Each chunk's messages become one pipeline batch, with a result and a report line each: a 1 MiB
 // chunk of tiny messages held 87,000 and the batches in flight took 658 MB at -j2. Such a file
 // is cut in smaller chunks, of about a thousand messages (at least 16 KiB), with the same items.
@@ -188,6 +187,7 @@ TEST(MboxChunks, ChunksOfTinyMessagesAreSmaller) {
   EXPECT_EQ(one.chunks, (std::filesystem::file_size(plain) + (1u << 20) - 1) / (1u << 20));
 }
 
+// The messages lie in the arena of the worker that cut them: views, no copy each, no storage.
 TEST(MboxChunks, MessagesAreViewsIntoTheArena) {
   testing::TempDir dir;
   const std::string mbox = "From a\n" + kM1 + "\nFrom b\n" + kM2 + "\n";
