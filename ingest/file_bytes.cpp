@@ -187,8 +187,10 @@ FileBytes read_file_bytes(const std::string& path, const IngestOptions& options,
     }
   }
   if (too_large) {  // refused unread: buffering 256 MiB only to say so cost 560 MB of memory
-    return error_bytes(IngestError::too_large, "file larger than " + std::to_string(options.max_message_bytes) +
-                                                   " bytes, and not an mbox or an archive");
+    const std::string limit = std::to_string(options.max_message_bytes);
+    return error_bytes(IngestError::too_large, one_message ? "message larger than " + limit + " bytes"
+                                                           : "file larger than " + limit +
+                                                                 " bytes, and not an mbox or an archive");
   }
   return read_exact(fd.fd, size);
 }
