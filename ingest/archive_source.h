@@ -32,7 +32,7 @@ void unpack_message(std::string name, FileBytes bytes, const IngestOptions& opti
 // words: auto_detect sniffs each entry).
 std::unique_ptr<MessageSource> open_archive_memory(std::string name, FileBytes bytes,
                                                    const IngestOptions& options);
-// Streams the file at path (a pipe, or a file too large to buffer that could not be mapped).
+// Streams the file at path (a pipe, a large compressed file or archive, or an mbox too large to buffer).
 std::unique_ptr<MessageSource> open_archive_path(std::string path, const IngestOptions& options);
 // fd is read to its end (not closed: the caller owns it), any compression or none at all.
 std::unique_ptr<MessageSource> open_archive_fd(std::string name, int fd, const IngestOptions& options,
